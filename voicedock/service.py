@@ -1,0 +1,223 @@
+# -*- test-case-name: tests.process.test_twistd -*-
+"""
+The VoiceDock service tree, started by ``twistd voicedock``.
+
+Start-up is one ordered sequence: the database (the embedded server first, when no DSN is
+configured), migrations, the secret-key check and the bootstrap key, and only then the
+listeners (API now; SIP and media plug in as ``Listener`` components). Shutdown runs it
+backwards: listeners close, the pool closes, the embedded server stops. A start-up failure
+is logged as one clear line, everything started is stopped again, and the process exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Callable, Protocol
+
+from twisted.application import service
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.web.server import Site
+
+from voicedock import __version__
+from voicedock.api.app import ApiDependencies, ApiServer
+from voicedock.config import ServerConfig
+from voicedock.netinfo import describe_public_address
+from voicedock.secretbox import SecretBox
+from voicedock.store import api_keys, settings
+from voicedock.store.embedded import EmbeddedPostgres
+from voicedock.store.migrate import migrate
+from voicedock.store.pool import Database
+
+
+class Listener(Protocol):
+    """A network-facing part (API, SIP, media) started once the store is ready."""
+
+    name: str
+
+    def start(self, runtime: "Runtime") -> defer.Deferred[dict[str, Any]]:
+        """Bind; fire with the ports it bound (for ``ports.json``) as a dict."""
+
+    def stop(self) -> defer.Deferred[None]:
+        """Stop listening; fire when done."""
+
+
+class Runtime:
+    """What the listeners share: config, reactor, database and secret box."""
+
+    def __init__(self, config: ServerConfig, reactor: Any, db: Database, secretbox: SecretBox) -> None:
+        self.config = config
+        self.reactor = reactor
+        self.db = db
+        self.secretbox = secretbox
+
+
+class ApiListener:
+    """The REST API on ``--api-interface``:``--api-port``."""
+
+    name = "api"
+    log = Logger(namespace="voicedock.api")
+
+    def __init__(self) -> None:
+        self._port: Any = None
+
+    def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
+        deps = ApiDependencies(
+            db=runtime.db,
+            secretbox=runtime.secretbox,
+            clock=runtime.reactor,
+            rate_limit_per_minute=runtime.config.rate_limit_per_minute,
+        )
+        site = Site(ApiServer(deps).resource())
+        site.displayTracebacks = False
+        site.noisy = False
+        config = runtime.config
+        self._port = runtime.reactor.listenTCP(config.api_port, site, interface=config.api_interface)
+        port = self._port.getHost().port
+        host = config.api_interface
+        shown = f"[{host}]" if ":" in host else host
+        self.log.info("self-check: REST API listening on http://{host}:{port}/api/v1", host=shown, port=port)
+        return defer.succeed({"api": port})
+
+    def stop(self) -> defer.Deferred[None]:
+        if self._port is None:
+            return defer.succeed(None)
+        port, self._port = self._port, None
+        return defer.maybeDeferred(port.stopListening)
+
+
+def write_ports_file(path: Any, ports: dict[str, Any]) -> None:
+    """Write ``ports.json`` atomically (tests and scripts read the bound ports from it)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(ports, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def write_secret_file(path: Any, text: str) -> None:
+    """Create ``path`` with mode 0600 (never readable by others, even briefly)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+class VoiceDockService(service.Service):
+    """The whole server: store, then listeners; stopped in reverse order."""
+
+    log = Logger(namespace="voicedock")
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        reactor: Any,
+        secretbox: SecretBox,
+        key_origin: str,
+        listeners: list[Listener] | None = None,
+        on_fatal: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.reactor = reactor
+        self.secretbox = secretbox
+        self.key_origin = key_origin
+        self.listeners: list[Listener] = listeners if listeners is not None else [ApiListener()]
+        self.on_fatal = on_fatal
+        self.embedded: EmbeddedPostgres | None = None
+        self.db: Database | None = None
+        self.runtime: Runtime | None = None
+        self._started: list[Listener] = []
+        self.ready: defer.Deferred[None] = defer.Deferred()
+        self._starting: defer.Deferred[Any] | None = None
+
+    def startService(self) -> None:
+        super().startService()
+        self._starting = self._start()
+        self._starting.addCallbacks(self.ready.callback, self._start_failed)
+
+    @defer.inlineCallbacks
+    def _start(self) -> Any:
+        config = self.config
+        self.log.info("VoiceDock {version} starting; data in {dir}", version=__version__, dir=str(config.data_dir.absolute()))
+        self.log.info("self-check: secret key from {origin} (fingerprint {fp})", origin=self.key_origin, fp=self.secretbox.fingerprint)
+        dsn = config.db
+        if dsn is None:
+            self.embedded = EmbeddedPostgres(self.reactor, config.pg_dir, user=config.pg_user)
+            dsn = yield self.embedded.start()
+            self.log.info("self-check: database is the embedded PostgreSQL in {dir}", dir=str(config.pg_dir.absolute()))
+        else:
+            self.log.info("self-check: database is the external PostgreSQL given by --db")
+        self.db = Database(self.reactor, dsn)
+        yield self.db.start()
+        yield migrate(self.db)
+        yield settings.check_key_fingerprint(self.db, self.secretbox.fingerprint)
+        plaintext = yield api_keys.bootstrap_if_empty(self.db)
+        if plaintext:
+            write_secret_file(config.bootstrap_key_file, plaintext + "\n")
+            self.log.warn(
+                "first start: created the organization 'default' and its API key; the key is in "
+                "{path} (mode 0600); keep it safe and delete the file once copied",
+                path=str(config.bootstrap_key_file.absolute()),
+            )
+        self.runtime = Runtime(config, self.reactor, self.db, self.secretbox)
+        ports: dict[str, Any] = {"pid": os.getpid()}
+        for listener in self.listeners:
+            bound = yield listener.start(self.runtime)
+            self._started.append(listener)
+            ports.update(bound)
+        address, warning = describe_public_address(config.public_ip, config.sip_interface)
+        ports["public_ip"] = address
+        self.log.info("self-check: public address for SDP and Contact: {address}", address=address)
+        if warning:
+            self.log.warn("{warning}", warning=warning)
+        if not config.trusted_sources:
+            self.log.warn(
+                "[sip] trusted_sources is empty: INVITEs will be accepted from any address "
+                "(set it to your SIP provider's addresses in production)"
+            )
+        write_ports_file(config.ports_file, ports)
+        self.log.info("VoiceDock ready")
+
+    def _start_failed(self, failure: Any) -> None:
+        self.log.critical(
+            "VoiceDock could not start: {why}", why=str(failure.value) or failure.type.__name__
+        )
+        self.log.debug("start-up failure details", log_failure=failure)
+        d = self._shutdown()
+
+        def fatal(_: Any) -> None:
+            self.ready.errback(failure)
+            if self.on_fatal is not None:
+                self.on_fatal()
+
+        d.addBoth(fatal)
+
+    @defer.inlineCallbacks
+    def _shutdown(self) -> Any:
+        while self._started:
+            listener = self._started.pop()
+            try:
+                yield listener.stop()
+            except Exception:
+                self.log.failure("stopping {name} failed", name=listener.name)
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        if self.embedded is not None:
+            yield self.embedded.stop()
+            self.embedded = None
+        try:
+            self.config.ports_file.unlink()
+        except FileNotFoundError:
+            pass
+
+    @defer.inlineCallbacks
+    def stopService(self) -> Any:
+        super().stopService()
+        if self._starting is not None and not self._starting.called:
+            # Stopped while starting (SIGTERM during start-up): let the start finish or fail.
+            try:
+                yield self._starting
+            except Exception:
+                pass
+        yield self._shutdown()
+        self.log.info("VoiceDock stopped")

@@ -1,0 +1,1 @@
+"""SIP stack: messages, URIs, SDP, transports, transactions, dialogs (RFC 3261)."""

@@ -1,0 +1,117 @@
+# -*- test-case-name: tests.sip.test_headers -*-
+"""Ordered, case-insensitive ``;name=value`` parameter lists (URI, header and Via params)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import attrs
+
+from voicedock.sip.grammar import Scanner, TOKEN_RE, is_token
+
+#: gen-value = token / host / quoted-string; host may be an IPv6 reference.
+_HOST_VALUE_RE = re.compile(r"\[[0-9A-Fa-f:.]+\]")
+
+
+@attrs.frozen
+class Parameters:
+    """
+    Parameters in the order written. Names compare case-insensitively
+    (RFC 3261 §7.3.1); a flag parameter (``;lr``) has the value None.
+    """
+
+    items: tuple[tuple[str, str | None], ...] = ()
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """The value of ``name``: its text, ``""`` for a flag, ``default`` if absent."""
+        lname = name.lower()
+        for key, value in self.items:
+            if key.lower() == lname:
+                return "" if value is None else value
+        return default
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        lname = name.lower()
+        return any(key.lower() == lname for key, _ in self.items)
+
+    def __iter__(self) -> Iterator[tuple[str, str | None]]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.items)
+
+    def set(self, name: str, value: str | None = None) -> Parameters:
+        """A copy with ``name`` set to ``value`` (replaced in place, else appended)."""
+        lname = name.lower()
+        replaced = False
+        items = []
+        for key, old in self.items:
+            if key.lower() == lname:
+                if not replaced:
+                    items.append((key, value))
+                    replaced = True
+                continue
+            items.append((key, old))
+        if not replaced:
+            items.append((name, value))
+        return Parameters(tuple(items))
+
+    def remove(self, name: str) -> Parameters:
+        lname = name.lower()
+        return Parameters(tuple((k, v) for k, v in self.items if k.lower() != lname))
+
+    def __str__(self) -> str:
+        """Header-parameter form: ``;name=value`` per item, values written as held."""
+        return "".join(f";{k}" if v is None else f";{k}={v}" for k, v in self.items)
+
+
+def parse_header_params(scanner: Scanner) -> Parameters:
+    """
+    Read ``*( SEMI generic-param )`` at the scanner (RFC 3261 §25.1).
+
+    generic-param = token [ EQUAL gen-value ]; values are kept as written
+    (a quoted-string keeps its quotes). Stops at the end or at a character
+    that cannot continue the list, leaving it for the caller.
+    """
+    items: list[tuple[str, str | None]] = []
+    while scanner.accept(";"):
+        name = scanner.token("parameter name")
+        value: str | None = None
+        if scanner.accept("="):
+            scanner.skip_ws()
+            ch = scanner.peek()
+            if ch == '"':
+                value = scanner.quoted_string()
+            elif ch == "[":
+                value = scanner.match(_HOST_VALUE_RE)
+                if value is None:
+                    raise scanner.error("bad IPv6 reference in parameter value")
+            else:
+                value = scanner.match(TOKEN_RE)
+                if value is None:
+                    raise scanner.error(f"missing value for parameter {name!r}")
+        items.append((name, value))
+    return Parameters(tuple(items))
+
+
+def check_header_param(name: str, value: str | None) -> None:
+    """Refuse a parameter that would not read back as written (used by builders)."""
+    if not is_token(name):
+        raise ValueError(f"parameter name {name!r} is not a token")
+    if value is None:
+        return
+    if is_token(value) or _HOST_VALUE_RE.fullmatch(value):
+        return
+    scanner = Scanner(value, "parameter")
+    try:
+        scanner.quoted_string()
+    except ValueError:
+        raise ValueError(f"parameter value {value!r} must be a token or quoted") from None
+    if scanner.pos != len(value):
+        raise ValueError(f"parameter value {value!r} must be a token or quoted")

@@ -1,0 +1,1 @@
+"""PostgreSQL store: pool, migrations, one module per table."""

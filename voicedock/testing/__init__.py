@@ -1,0 +1,1 @@
+"""Test doubles shipped with the package, shared by our tests and our users' tests."""
