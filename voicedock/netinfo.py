@@ -42,7 +42,7 @@ def describe_public_address(public_ip: str | None, sip_interface: str) -> tuple[
             f"the public address {address}, from {chosen}, is a loopback address: only callers on "
             "this machine can reach the media; set --public-ip"
         )
-    if ip.is_private or ip.is_link_local:
+    if not ip.is_global:
         return address, (
             f"the public address {address}, from {chosen}, is a private address: callers outside "
             "this network will get no audio unless it is reachable through NAT; set --public-ip"

@@ -24,11 +24,16 @@ from voicedock import __version__
 from voicedock.api.app import ApiDependencies, ApiServer
 from voicedock.config import ServerConfig
 from voicedock.netinfo import describe_public_address
-from voicedock.secretbox import SecretBox
+from voicedock.secretbox import SecretBox, SecretKeyError
 from voicedock.store import api_keys, settings
 from voicedock.store.embedded import EmbeddedPostgres
 from voicedock.store.migrate import migrate
-from voicedock.store.pool import Database
+from voicedock.store.pgbinaries import EmbeddedPostgresError
+from voicedock.store.pool import Database, StoreUnavailable
+
+
+# Failures whose message says everything; anything else is logged with its traceback.
+EXPECTED_START_ERRORS = (EmbeddedPostgresError, SecretKeyError, StoreUnavailable, OSError)
 
 
 class Listener(Protocol):
@@ -137,6 +142,7 @@ class VoiceDockService(service.Service):
     @defer.inlineCallbacks
     def _start(self) -> Any:
         config = self.config
+        config.ports_file.unlink(missing_ok=True)  # left behind by a killed earlier run
         self.log.info("VoiceDock {version} starting; data in {dir}", version=__version__, dir=str(config.data_dir.absolute()))
         self.log.info("self-check: secret key from {origin} (fingerprint {fp})", origin=self.key_origin, fp=self.secretbox.fingerprint)
         dsn = config.db
@@ -181,7 +187,8 @@ class VoiceDockService(service.Service):
         self.log.critical(
             "VoiceDock could not start: {why}", why=str(failure.value) or failure.type.__name__
         )
-        self.log.debug("start-up failure details", log_failure=failure)
+        if not failure.check(*EXPECTED_START_ERRORS):
+            self.log.failure("start-up failure details", failure)
         d = self._shutdown()
 
         def fatal(_: Any) -> None:

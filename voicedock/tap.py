@@ -98,7 +98,10 @@ def makeService(options: Options) -> VoiceDockService:
 
     def fatal() -> None:
         # twistd has no exit code of its own; leave with 1 once shutdown has completed.
-        reactor.addSystemEventTrigger("after", "shutdown", os._exit, 1)
-        reactor.stop()
+        def stop() -> None:
+            reactor.addSystemEventTrigger("after", "shutdown", os._exit, 1)
+            reactor.stop()
+
+        reactor.callWhenRunning(stop)
 
     return _Root(config, reactor, secretbox, origin, on_fatal=fatal)

@@ -13,7 +13,7 @@ import re
 import attrs
 
 from voicedock.sip.errors import SipParseError
-from voicedock.sip.grammar import TOKEN_RE, Scanner, is_token, split_commas
+from voicedock.sip.grammar import CALL_ID_RE, TOKEN_RE, Scanner, is_token, split_commas
 from voicedock.sip.params import Parameters, check_header_param, parse_header_params
 
 #: RFC 3261 §7.3.3 and later RFCs' compact forms.
@@ -178,8 +178,6 @@ def parse_content_length(text: str) -> int:
 
 def parse_call_id(text: str) -> str:
     """``callid = word [ "@" word ]`` (RFC 3261 §25.1)."""
-    from voicedock.sip.grammar import CALL_ID_RE
-
     if not CALL_ID_RE.fullmatch(text):
         raise SipParseError("malformed Call-ID")
     return text

@@ -12,6 +12,8 @@ from voicedock.sip.grammar import Scanner, TOKEN_RE, is_token
 
 #: gen-value = token / host / quoted-string; host may be an IPv6 reference.
 _HOST_VALUE_RE = re.compile(r"\[[0-9A-Fa-f:.]+\]")
+#: An IPv6 address without brackets, as RFC 3261's via-received has it.
+_BARE_IPV6_RE = re.compile(r"[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?![^ \t;,])")
 
 
 @attrs.frozen
@@ -71,12 +73,13 @@ class Parameters:
         return "".join(f";{k}" if v is None else f";{k}={v}" for k, v in self.items)
 
 
-def parse_header_params(scanner: Scanner) -> Parameters:
+def parse_header_params(scanner: Scanner, *, bare_ipv6: bool = False) -> Parameters:
     """
     Read ``*( SEMI generic-param )`` at the scanner (RFC 3261 §25.1).
 
     generic-param = token [ EQUAL gen-value ]; values are kept as written
-    (a quoted-string keeps its quotes). Stops at the end or at a character
+    (a quoted-string keeps its quotes). ``bare_ipv6`` also admits an IPv6
+    address without brackets as a value (Via ``received``). Stops at the end or at a character
     that cannot continue the list, leaving it for the caller.
     """
     items: list[tuple[str, str | None]] = []
@@ -93,7 +96,8 @@ def parse_header_params(scanner: Scanner) -> Parameters:
                 if value is None:
                     raise scanner.error("bad IPv6 reference in parameter value")
             else:
-                value = scanner.match(TOKEN_RE)
+                value = scanner.match(_BARE_IPV6_RE) if bare_ipv6 else None
+                value = value or scanner.match(TOKEN_RE)
                 if value is None:
                     raise scanner.error(f"missing value for parameter {name!r}")
         items.append((name, value))
@@ -106,7 +110,7 @@ def check_header_param(name: str, value: str | None) -> None:
         raise ValueError(f"parameter name {name!r} is not a token")
     if value is None:
         return
-    if is_token(value) or _HOST_VALUE_RE.fullmatch(value):
+    if is_token(value) or _HOST_VALUE_RE.fullmatch(value) or _BARE_IPV6_RE.fullmatch(value):
         return
     scanner = Scanner(value, "parameter")
     try:

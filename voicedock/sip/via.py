@@ -116,7 +116,7 @@ def parse_via(text: str, what: str = "Via") -> Via:
         if digits is None or int(digits) > 65535:
             raise scanner.error("bad sent-by port")
         port = int(digits)
-    params = parse_header_params(scanner)
+    params = parse_header_params(scanner, bare_ipv6=True)
     if not scanner.at_end():
         raise scanner.error(f"unexpected {scanner.peek()!r}")
     _check_via_params(params, scanner)

@@ -72,6 +72,19 @@ def txpostgres_backoff() -> Any:
     )
 
 
+class _Connection(txpostgres.Connection):
+    """A txpostgres connection whose idle socket closing is a connection loss, not a crash."""
+
+    def doRead(self) -> Any:
+        try:
+            super().doRead()
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as e:
+            # Returning the exception makes the reactor call connectionLost with it, which
+            # hands it to the detector (reconnect) instead of logging an unhandled error.
+            return e
+        return None
+
+
 class Database:
     """A pool of connections to one PostgreSQL database, plus a listener connection."""
 
@@ -86,7 +99,7 @@ class Database:
         self._channels: dict[str, list[Callable[[str], None]]] = {}
 
     def _connection(self, name: str) -> txpostgres.Connection:
-        return txpostgres.Connection(reactor=self.reactor, detector=_Detector(self.reactor, name))
+        return _Connection(reactor=self.reactor, detector=_Detector(self.reactor, name))
 
     @defer.inlineCallbacks
     def start(self) -> Any:
@@ -153,7 +166,7 @@ class Database:
         self._channels.setdefault(channel, []).append(callback)
         if self._listener is None:
             detector = _Detector(self.reactor, "listener")
-            self._listener = txpostgres.Connection(reactor=self.reactor, detector=detector)
+            self._listener = _Connection(reactor=self.reactor, detector=detector)
             self._listener.addNotifyObserver(self._dispatch)
             detector.addRecoveryHandler(self._relisten)
             yield self._listener.connect(self.dsn)
