@@ -78,6 +78,7 @@ class JitterBuffer:
         self._origin = 0  # extended timestamp of slot 0
         self._reference: tuple[int, int] | None = None  # (timestamp, extended) of the last packet
         self._cursor = 0
+        self._floor = 0  # slots below this were played or skipped: late
         self._end = 0  # one past the highest slot holding data
         self._playing = False
         self._anchored = False
@@ -139,6 +140,7 @@ class JitterBuffer:
         self._partial.clear()
         self._origin = extended
         self._cursor = self._end = 0
+        self._floor = -self.max_frames  # before play starts, earlier packets may still come
         self._playing = False
 
     def push(self, sequence: int, timestamp: int, payload: bytes) -> bool:
@@ -155,7 +157,7 @@ class JitterBuffer:
         frame = self.frame_samples
         offset = extended - self._origin
         end = offset + len(payload)
-        if end <= self._cursor * frame:
+        if end <= self._floor * frame:
             self.late_packets += 1
             return False
         last_slot = (end - 1) // frame
@@ -170,6 +172,9 @@ class JitterBuffer:
             offset, end = 0, len(payload)
             last_slot = (end - 1) // frame
         self._reference = (timestamp, extended)
+        first_slot = offset // frame
+        if not self._playing and first_slot < self._cursor:
+            self._cursor = max(first_slot, self._floor)
         if offset % frame == 0 and len(payload) == frame:
             slot = offset // frame
             if slot in self._slots:
@@ -194,7 +199,7 @@ class JitterBuffer:
         while position < end:
             slot = position // frame
             slot_end = min(end, (slot + 1) * frame)
-            if slot >= self._cursor and slot not in self._slots:
+            if slot >= self._floor and slot not in self._slots:
                 buffer, filled = self._partial.get(slot, (bytearray(self._silence_frame), 0))
                 start = position - slot * frame
                 piece = payload[position - offset : slot_end - offset]
@@ -224,6 +229,7 @@ class JitterBuffer:
         else:
             self.shrink_frames += dropped
         self._cursor = slot
+        self._floor = max(self._floor, slot)
 
     # -- output --
 
@@ -251,6 +257,7 @@ class JitterBuffer:
             if self._end - self._cursor < self.target_frames:
                 return None
             self._playing = True
+            self._floor = self._cursor
             self._window_min, self._window_pops = self.max_frames + 1, 0
         depth = self._end - self._cursor
         if depth <= 0:
@@ -265,7 +272,7 @@ class JitterBuffer:
                 self._skip_to(self._cursor + 1, overflow=False)
             self._window_min, self._window_pops = self.max_frames + 1, 0
         slot = self._cursor
-        self._cursor = slot + 1
+        self._cursor = self._floor = slot + 1
         payload = self._slots.pop(slot, None)
         if payload is not None:
             self.played_frames += 1
