@@ -131,7 +131,7 @@ class TickerTests(SynchronousTestCase):
         self.ticker.add(Recorder("a", self.log))
         self.clock.advance(0.09)
         self.ticker.reset_figures()
-        self.clock.advance(0.02)
+        self.clock.advance(0.01)
         figures = self.ticker.figures()
         self.assertEqual((figures.ticks, figures.missed_intervals, figures.lateness_p99_ms, figures.streams), (1, 0, 0.0, 1))
 

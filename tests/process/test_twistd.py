@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from twisted.trial.unittest import TestCase
 from twisted.web.client import HTTPConnectionPool
 
 from voicedock.store.embedded import postmaster_pid, process_alive
-from voicedock.testing.server import ServerProcess
+from voicedock.testing.server import TWISTD, ServerProcess
 
 
 def _data_dir(testcase) -> Path:
@@ -36,6 +37,15 @@ def _kill_leftover_postgres(pg_dir: Path) -> None:
         os.kill(pid, signal.SIGQUIT)
 
 
+@defer.inlineCallbacks
+def http_get(url, **kw):
+    """(status, body text) of a GET, on a non-persistent connection (no dirty reactor)."""
+    pool = HTTPConnectionPool(reactor, persistent=False)
+    response = yield treq.get(url, pool=pool, **kw)
+    body = yield response.text()
+    return response.code, body
+
+
 def _stop_quietly(server):
     if server.process is not None and not server.capture.ended.called:
         return server.stop()
@@ -48,16 +58,8 @@ def _status(reason) -> tuple:
 class EmbeddedServerTests(TestCase):
     timeout = 120
 
-    def http(self):
-        pool = HTTPConnectionPool(reactor, persistent=False)
-        return treq.client.HTTPClient.with_config(pool=pool) if hasattr(treq.client.HTTPClient, "with_config") else pool
-
-    @defer.inlineCallbacks
     def get(self, url, **kw):
-        pool = HTTPConnectionPool(reactor, persistent=False)
-        response = yield treq.get(url, pool=pool, **kw)
-        body = yield response.text()
-        return response.code, body
+        return http_get(url, **kw)
 
     @defer.inlineCallbacks
     def test_start_serve_and_stop(self):
@@ -203,3 +205,37 @@ class RootPermissionTests(TestCase):
             yield server.start()
         self.assertIn(f"{base} is not searchable by", server.output)
         self.assertEqual(stat.S_IMODE(base.stat().st_mode), 0o700, "nothing was loosened")
+
+
+class ReadmeQuickStartTests(TestCase):
+    """The README's first command: ``twistd -n voicedock`` with nothing but defaults."""
+
+    timeout = 120
+
+    @defer.inlineCallbacks
+    def test_defaults_start_a_working_server(self):
+        import socket
+
+        for port in (8080, 5060):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    raise __import__("twisted").trial.unittest.SkipTest(f"port {port} is in use here")
+        base = Path(tempfile.mkdtemp(prefix="vd-"))
+        os.chmod(base, 0o755)
+        self.addCleanup(shutil.rmtree, base, True)
+        self.addCleanup(_kill_leftover_postgres, base / "var" / "pg")
+        cwd = os.getcwd()
+        os.chdir(base)  # ./var is relative to where the command runs
+        self.addCleanup(os.chdir, cwd)
+        server = ServerProcess(Path("var"))
+        server.argv = lambda: [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "voicedock"]
+        ports = yield server.start()
+        self.addCleanup(_stop_quietly, server)
+        self.assertEqual(ports["api"], 8080)
+        code, body = yield http_get("http://127.0.0.1:8080/api/v1/health")
+        self.assertEqual(code, 200)
+        self.assertTrue((base / "var" / "pg" / "PG_VERSION").exists())
+        self.assertTrue((base / "var" / "bootstrap-api-key").exists())
+        yield server.stop()

@@ -28,6 +28,10 @@ class LoopTests(SynchronousTestCase):
         self.alice = self.network.endpoint(ALICE, self.alice_rx)
         self.bob = self.network.endpoint(BOB, self.bob_rx)
 
+    def run_for(self, seconds: float) -> None:
+        """Advance in 10 ms steps (Clock.advance runs everything at the end time)."""
+        self.clock.pump([0.01] * round(seconds / 0.01))
+
     def test_interface(self) -> None:
         self.assertTrue(ISipTransport.providedBy(self.alice))
         self.assertEqual(self.alice.sentBy(Destination("UDP", BOB)), ALICE)
@@ -63,27 +67,27 @@ class LoopTests(SynchronousTestCase):
         self.network.drop = lambda data, destination: b"c1@" in data
         for i in range(3):
             self.alice.send(options(call_id=f"c{i}@x"), Destination("UDP", BOB))
-        self.clock.advance(1)
+        self.run_for(1)
         self.assertEqual([m.call_id for m in self.bob_rx.messages], ["c0@x", "c2@x"])
 
     def test_jitter_reorders_udp_not_tcp(self) -> None:
         self.network.jitter = 1.0
         for i in range(10):
             self.alice.send(options(call_id=f"u{i}@x"), Destination("UDP", BOB))
-        self.clock.advance(2)
+        self.run_for(2)
         order = [m.call_id for m in self.bob_rx.messages]
         self.assertEqual(sorted(order), sorted(f"u{i}@x" for i in range(10)))
         self.assertNotEqual(order, [f"u{i}@x" for i in range(10)])
         self.bob_rx.calls.clear()
         for i in range(10):
             self.alice.send(options(call_id=f"t{i}@x"), Destination("TCP", BOB))
-        self.clock.advance(2)
+        self.run_for(2)
         self.assertEqual([m.call_id for m in self.bob_rx.messages], [f"t{i}@x" for i in range(10)])
 
     def test_tcp_adds_content_length(self) -> None:
         request = parse_datagram(options()).remove_header("Content-Length")
         self.alice.send(request, Destination("TCP", BOB))
-        self.clock.advance(1)
+        self.run_for(1)
         self.assertEqual(self.bob_rx.messages[0].content_length, 0)
 
     def test_unreachable(self) -> None:
@@ -94,7 +98,7 @@ class LoopTests(SynchronousTestCase):
 
     def test_malformed_request_gets_400(self) -> None:
         self.alice.send(raw_bytes("rfc4475", "clerr.dat"), Destination("UDP", BOB))
-        self.clock.advance(1)
+        self.run_for(1)
         self.assertEqual(self.bob_rx.calls, [])
         [(_, response, source)] = self.alice_rx.calls
         self.assertEqual(
@@ -107,7 +111,7 @@ class LoopTests(SynchronousTestCase):
     def test_400_to_unusable_via_goes_to_source(self) -> None:
         """badinv01's top Via cannot be parsed: the 400 goes back to the packet's source."""
         self.alice.send(raw_bytes("rfc4475", "badinv01.dat"), Destination("UDP", BOB))
-        self.clock.advance(1)
+        self.run_for(1)
         reply = self.network.packets[-1]
         self.assertEqual((reply.sender, reply.destination), (BOB, Destination("UDP", ALICE)))
         self.assertTrue(reply.data.startswith(b"SIP/2.0 400 Malformed Via header: empty element\r\n"))
@@ -117,7 +121,7 @@ class LoopTests(SynchronousTestCase):
     def test_unanswerable_dropped(self) -> None:
         for name in ("bigcode.dat", "scalarlg.dat", "test.dat"):
             self.alice.send(raw_bytes("rfc4475", name), Destination("UDP", BOB))
-        self.clock.advance(1)
+        self.run_for(1)
         self.assertEqual((self.alice_rx.calls, self.bob_rx.calls), ([], []))
         self.assertEqual(self.bob.stats.unanswerable_dropped, 3)
 
@@ -131,14 +135,14 @@ class LoopTests(SynchronousTestCase):
         ack = invite().replace(b"INVITE sip:", b"ACK sip:").replace(b"314159 INVITE", b"314159 ACK")
         self.alice.send(ack, to_carol)
         self.alice.send(raw_bytes("rfc4475", "badinv01.dat"), to_carol)  # also counted
-        self.clock.advance(0.1)
+        self.run_for(0.1)
         self.assertEqual([m.method for m in limited_rx.messages], ["OPTIONS"] * 3 + ["ACK"])
         self.assertEqual(carol.stats.rate_limited, 8)
         self.assertEqual(self.alice_rx.calls, [])  # no 400 either: dropped silently
-        self.clock.advance(1.0)  # two more tokens
+        self.run_for(1.0)  # two more tokens
         for i in range(3):
             self.alice.send(options(call_id=f"s{i}@x"), to_carol)
-        self.clock.advance(0.1)
+        self.run_for(0.1)
         self.assertEqual(len(limited_rx.messages), 6)
         self.assertEqual(carol.stats.rate_limited, 9)
 
@@ -149,7 +153,7 @@ class LoopTests(SynchronousTestCase):
         request = parse_datagram(invite())
         for i in range(5):
             self.alice.send(make_response(request, 180 + i % 2, to_tag="x"), Destination("UDP", carol.address))
-        self.clock.advance(1)
+        self.run_for(1)
         self.assertEqual(len(carol_rx.calls), 5)
 
     def test_receiver_errors_do_not_escape(self) -> None:

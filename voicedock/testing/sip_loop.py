@@ -19,6 +19,10 @@ Example::
     bob = network.endpoint(HostPort("192.0.2.2", 5060), bob_receiver)
     alice.send(request, Destination("UDP", bob.address))
     clock.advance(0.01)
+
+``Clock.advance(t)`` runs everything due by ``t`` at time ``t``, so a reply sent
+from inside a delivery is scheduled relative to the end; for multi-hop exchanges
+advance in steps (``clock.pump([0.01] * 100)``).
 """
 
 from __future__ import annotations
