@@ -218,6 +218,7 @@ class ReadmeQuickStartTests(TestCase):
 
         for port in (8080, 5060):
             with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as twistd does
                 try:
                     s.bind(("127.0.0.1", port))
                 except OSError:

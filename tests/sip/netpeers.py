@@ -29,8 +29,8 @@ class _Inbox:
         self.items.append(item)
         ready = [w for w in self._waiters if len(self.items) >= w[0]]
         self._waiters = [w for w in self._waiters if w not in ready]
-        for _, waiter in ready:
-            waiter.callback(self.items[: _])
+        for count, waiter in ready:
+            waiter.callback(self.items[:count])
 
     def wait(self, count: int) -> Deferred:
         """Fires with the first ``count`` items once they are in."""
