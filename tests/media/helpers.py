@@ -22,7 +22,7 @@ def frame(index: int) -> bytes:
 
 def pcm_frames(count: int) -> bytes:
     """Distinct 20 ms frames of s16le PCM."""
-    return b"".join(struct.pack("<160h", *[500 + 250 * i] * 160) for i in range(count))
+    return b"".join(struct.pack("<160h", *[(500 + 263 * i) % 40000 - 20000] * 160) for i in range(count))
 
 
 class MediaHarness:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twisted.internet.task import Clock, LoopingCall
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from voicedock.media.ticker import MicrosecondClock, PacingTicker
 
@@ -95,18 +95,16 @@ class TickerTests(SynchronousTestCase):
         self.assertEqual(self.log[-1], ("transmit", "a", 1, 0.07))
 
     def test_no_tick_missed_over_ten_minutes(self) -> None:
-        """On float seconds, LoopingCall.withCount at 0.02 misses ticks (0.28 / 0.02 = 13.99...)."""
-        counts: list[int] = []
-        self.ticker.add(Recorder("a", []))
-        self.ticker._tick = counts.append  # type: ignore[method-assign]
-        self.ticker.stop()
-        self.ticker._start()
+        """On float seconds, LoopingCall.withCount at 0.02 misses ticks now and then (0.28 / 0.02 = 13.99...)."""
+        self.ticker.add(Recorder("a", self.log))
         for _ in range(30_000):
             self.clock.advance(0.02)
-        self.assertEqual((len(counts), set(counts)), (30_000, {1}))
+        owed = [entry[2] for entry in self.log if entry[0] == "transmit"]
+        self.assertEqual((len(owed), set(owed)), (30_000, {1}))
+        self.assertEqual(self.ticker.figures().missed_intervals, 0)
 
     def test_plain_looping_call_on_seconds_does_miss(self) -> None:
-        """Why MicrosecondClock exists (if this starts passing, Twisted fixed it)."""
+        """Why MicrosecondClock exists."""
         clock, counts = Clock(), []
         loop = LoopingCall.withCount(counts.append)
         loop.clock = clock
@@ -114,7 +112,9 @@ class TickerTests(SynchronousTestCase):
         for _ in range(3000):
             clock.advance(0.02)
         loop.stop()
-        self.assertNotEqual(set(counts), {1})
+        if set(counts) == {1}:
+            raise SkipTest("this Twisted's LoopingCall no longer misses 20 ms ticks; MicrosecondClock may go")
+        self.assertLess(len(counts), 3000)
 
     def test_microsecond_clock(self) -> None:
         clock = Clock()

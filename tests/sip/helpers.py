@@ -22,13 +22,22 @@ SDP_OFFER = (
 )
 
 
-def invite(branch: str = "z9hG4bK776asdhds", via_host: str = "192.0.2.10:5060",
-           transport: str = "UDP", extra: bytes = b"") -> bytes:
+def invite(
+    branch: str = "z9hG4bK776asdhds",
+    via_host: str = "192.0.2.10:5060",
+    transport: str = "UDP",
+    extra: bytes = b"",
+) -> bytes:
     """A realistic INVITE with an SDP offer, as a softphone sends it."""
     head = (
         b"INVITE sip:+15551234567@voicedock.example.com SIP/2.0\r\n"
-        b"Via: SIP/2.0/" + transport.encode() + b" " + via_host.encode()
-        + b";branch=" + branch.encode() + b";rport\r\n"
+        b"Via: SIP/2.0/"
+        + transport.encode()
+        + b" "
+        + via_host.encode()
+        + b";branch="
+        + branch.encode()
+        + b";rport\r\n"
         b"Max-Forwards: 70\r\n"
         b"To: <sip:+15551234567@voicedock.example.com>\r\n"
         b'From: "Alice" <sip:alice@atlanta.example.com>;tag=1928301774\r\n'
@@ -37,9 +46,7 @@ def invite(branch: str = "z9hG4bK776asdhds", via_host: str = "192.0.2.10:5060",
         b"Contact: <sip:alice@192.0.2.10:5060;transport=udp>\r\n"
         b"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
         b"Supported: replaces, timer\r\n"
-        b"User-Agent: Softphone/1.0\r\n"
-        + extra
-        + b"Content-Type: application/sdp\r\n"
+        b"User-Agent: Softphone/1.0\r\n" + extra + b"Content-Type: application/sdp\r\n"
         b"Content-Length: " + str(len(SDP_OFFER)).encode() + b"\r\n"
         b"\r\n"
     )

@@ -8,7 +8,7 @@ from twisted.internet import defer, reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.protocol import DatagramProtocol, Protocol
 
-from voicedock.sip.parser import StreamParser, parse_datagram
+from voicedock.sip.parser import StreamParser
 
 
 def ipv6_available() -> bool:
@@ -42,13 +42,13 @@ class _Inbox:
 
 
 class RawUdpPeer(DatagramProtocol):
-    """Sends raw datagrams; parses what comes back."""
+    """Sends raw datagrams; keeps what comes back as (bytes, address)."""
 
     def __init__(self) -> None:
         self.inbox = _Inbox()
 
     def datagramReceived(self, datagram: bytes, addr: tuple) -> None:  # type: ignore[type-arg]
-        self.inbox.put((parse_datagram(datagram), addr))
+        self.inbox.put((datagram, addr))
 
 
 def listen_udp_peer(interface: str) -> tuple[RawUdpPeer, object]:

@@ -132,7 +132,9 @@ class TortureDetailTests(SynchronousTestCase):
         m = parse_datagram(raw_bytes("rfc4475", "wsinv.dat"))
         wire = m.to_bytes()
         self.assertIn(b"\r\nUnknownHeaderWithUnusualValue: ;;,,;;,;\r\n", wire)
-        self.assertIn(b"\r\nNewFangledHeader: newfangled value continued newfangled value\r\n", wire)
+        self.assertIn(
+            b"\r\nNewFangledHeader: newfangled value continued newfangled value\r\n", wire
+        )
 
     def test_intmeth_raw_control_octets_survive(self) -> None:
         data = raw_bytes("rfc4475", "intmeth.dat")

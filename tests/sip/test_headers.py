@@ -23,11 +23,24 @@ from voicedock.sip.via import Via, parse_via, parse_via_list
 
 class NameTests(SynchronousTestCase):
     def test_compact_and_case(self) -> None:
-        for name, key in (("v", "via"), ("VIA", "via"), ("i", "call-id"), ("m", "contact"),
-                          ("l", "content-length"), ("c", "content-type"), ("f", "from"),
-                          ("t", "to"), ("k", "supported"), ("s", "subject"), ("e", "content-encoding"),
-                          ("o", "event"), ("r", "refer-to"), ("u", "allow-events"), ("b", "referred-by"),
-                          ("X-Custom", "x-custom")):
+        for name, key in (
+            ("v", "via"),
+            ("VIA", "via"),
+            ("i", "call-id"),
+            ("m", "contact"),
+            ("l", "content-length"),
+            ("c", "content-type"),
+            ("f", "from"),
+            ("t", "to"),
+            ("k", "supported"),
+            ("s", "subject"),
+            ("e", "content-encoding"),
+            ("o", "event"),
+            ("r", "refer-to"),
+            ("u", "allow-events"),
+            ("b", "referred-by"),
+            ("X-Custom", "x-custom"),
+        ):
             self.assertEqual(canonical_key(name), key)
         self.assertEqual(canonical_name("i"), "Call-ID")
         self.assertEqual(canonical_name("cseq"), "CSeq")
@@ -43,8 +56,12 @@ class ViaTests(SynchronousTestCase):
         via = parse_via("SIP/2.0/UDP pc33.atlanta.example.com:5066;branch=z9hG4bK776asdhds;rport")
         self.assertEqual(
             via,
-            Via("UDP", "pc33.atlanta.example.com", 5066,
-                Parameters((("branch", "z9hG4bK776asdhds"), ("rport", None)))),
+            Via(
+                "UDP",
+                "pc33.atlanta.example.com",
+                5066,
+                Parameters((("branch", "z9hG4bK776asdhds"), ("rport", None))),
+            ),
         )
         self.assertTrue(via.wants_rport)
         self.assertIsNone(via.rport)
@@ -53,7 +70,9 @@ class ViaTests(SynchronousTestCase):
 
     def test_lws_everywhere(self) -> None:
         via = parse_via("SIP  /   2.0 / tcp  spindle.example.com   ; branch  =   z9hG4bK9ikj8")
-        self.assertEqual((via.transport, via.host, via.branch), ("TCP", "spindle.example.com", "z9hG4bK9ikj8"))
+        self.assertEqual(
+            (via.transport, via.host, via.branch), ("TCP", "spindle.example.com", "z9hG4bK9ikj8")
+        )
 
     def test_received_rport_filled(self) -> None:
         via = parse_via("SIP/2.0/UDP 10.0.0.1:5060;rport=40000;received=192.0.2.7;branch=z9hG4bKx")
@@ -61,8 +80,12 @@ class ViaTests(SynchronousTestCase):
 
     def test_ipv6(self) -> None:
         via = parse_via("SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKa")
-        self.assertEqual((via.host, via.port, via.received), ("2001:db8::9:1", 6050, "2001:db8::9:255"))
-        self.assertEqual(str(via), "SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKa")
+        self.assertEqual(
+            (via.host, via.port, via.received), ("2001:db8::9:1", 6050, "2001:db8::9:255")
+        )
+        self.assertEqual(
+            str(via), "SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKa"
+        )
 
     def test_list(self) -> None:
         vias = parse_via_list("SIP/2.0/UDP a;branch=z9hG4bK1 , SIP/2.0/TCP b:5070;branch=z9hG4bK2")
@@ -129,7 +152,9 @@ class AddressTests(SynchronousTestCase):
         self.assertEqual(addresses[1].params.get("q"), "0.5")
 
     def test_name_addr_only(self) -> None:
-        self.assertRaises(SipParseError, parse_address_list, "sip:p1.example.com;lr", name_addr_only=True)
+        self.assertRaises(
+            SipParseError, parse_address_list, "sip:p1.example.com;lr", name_addr_only=True
+        )
 
     def test_with_tag(self) -> None:
         address = Address(SipUri("example.com", "bob"), "Bob").with_tag("a6c85cf")
@@ -147,7 +172,9 @@ class ScalarTests(SynchronousTestCase):
 
     def test_media_type(self) -> None:
         media = parse_media_type('multipart/mixed ; boundary="7a9c"')
-        self.assertEqual((media.essence, media.params.get("boundary")), ("multipart/mixed", '"7a9c"'))
+        self.assertEqual(
+            (media.essence, media.params.get("boundary")), ("multipart/mixed", '"7a9c"')
+        )
         self.assertEqual(unquote(media.params.get("boundary")), "7a9c")
         self.assertRaises(SipParseError, parse_media_type, "application")
 

@@ -40,14 +40,22 @@ class AccessorTests(SynchronousTestCase):
         self.assertEqual(m.top_via.received, "192.0.2.20")
 
     def test_compact_names_read_the_same(self) -> None:
-        wire = OK_200.replace(b"To:", b"t:").replace(b"Call-ID:", b"i:").replace(b"Content-Length:", b"l:")
+        wire = (
+            OK_200.replace(b"To:", b"t:")
+            .replace(b"Call-ID:", b"i:")
+            .replace(b"Content-Length:", b"l:")
+        )
         m = parse_datagram(wire)
         self.assertEqual(m.call_id, "a84b4c76e66710@pc33.atlanta.example.com")
         self.assertEqual(m.to_tag, "a6c85cf")
         self.assertEqual(m.header("Content-Length"), "0")
 
     def test_contact_wildcard(self) -> None:
-        m = parse_datagram(invite(extra=b"Contact: *\r\n").replace(b"Contact: <sip:alice@192.0.2.10:5060;transport=udp>\r\n", b""))
+        m = parse_datagram(
+            invite(extra=b"Contact: *\r\n").replace(
+                b"Contact: <sip:alice@192.0.2.10:5060;transport=udp>\r\n", b""
+            )
+        )
         self.assertTrue(m.contact_is_wildcard)
         self.assertEqual(m.contacts, ())
 
@@ -59,12 +67,18 @@ class AccessorTests(SynchronousTestCase):
 class CopyTests(SynchronousTestCase):
     def test_add_replace_remove(self) -> None:
         m = parse_datagram(invite())
-        m2 = m.add_header("Via", Via("UDP", "proxy.example.com", params=m.top_via.params.set("branch", "z9hG4bKp")), first=True)
+        m2 = m.add_header(
+            "Via",
+            Via("UDP", "proxy.example.com", params=m.top_via.params.set("branch", "z9hG4bKp")),
+            first=True,
+        )
         self.assertEqual([v.host for v in m2.vias], ["proxy.example.com", "192.0.2.10"])
         m3 = m2.replace_header("Max-Forwards", 69)
         self.assertEqual(m3.max_forwards, 69)
-        self.assertEqual([h.key for h in m3.headers].index("max-forwards"),
-                         [h.key for h in m2.headers].index("max-forwards"))
+        self.assertEqual(
+            [h.key for h in m3.headers].index("max-forwards"),
+            [h.key for h in m2.headers].index("max-forwards"),
+        )
         self.assertFalse(m3.remove_header("User-Agent").has_header("user-agent"))
         self.assertEqual(m.max_forwards, 70)  # the original is untouched
 
@@ -74,9 +88,17 @@ class CopyTests(SynchronousTestCase):
         self.assertEqual(parse_datagram(m.to_bytes()), m)
 
     def test_with_top_via_keeps_others(self) -> None:
-        m = parse_datagram(OK_200.replace(b"received=192.0.2.20", b"received=192.0.2.20, SIP/2.0/TCP b;branch=z9hG4bKb"))
+        m = parse_datagram(
+            OK_200.replace(
+                b"received=192.0.2.20", b"received=192.0.2.20, SIP/2.0/TCP b;branch=z9hG4bKb"
+            )
+        )
         m2 = m.with_top_via(m.top_via.with_param("rport", "5060"))
-        self.assertEqual(m2.header("Via"), "SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKnashds8;received=192.0.2.20;rport=5060, SIP/2.0/TCP b;branch=z9hG4bKb")
+        self.assertEqual(
+            m2.header("Via"),
+            "SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKnashds8;received=192.0.2.20;rport=5060, "
+            "SIP/2.0/TCP b;branch=z9hG4bKb",
+        )
 
 
 class BuildTests(SynchronousTestCase):
@@ -85,7 +107,15 @@ class BuildTests(SynchronousTestCase):
             "OPTIONS",
             "sip:bob@biloxi.example.com",
             [
-                ("Via", Via("UDP", "192.0.2.1", 5060, params=Via("UDP", "x").params.set("branch", "z9hG4bKabc"))),
+                (
+                    "Via",
+                    Via(
+                        "UDP",
+                        "192.0.2.1",
+                        5060,
+                        params=Via("UDP", "x").params.set("branch", "z9hG4bKabc"),
+                    ),
+                ),
                 ("Max-Forwards", 70),
                 ("From", Address(SipUri("atlanta.example.com", "alice"), "Alice").with_tag("88")),
                 ("To", Address(SipUri("biloxi.example.com", "bob"))),
@@ -111,13 +141,29 @@ class BuildTests(SynchronousTestCase):
         self.assertEqual(parse_datagram(request.to_bytes()), request)
 
     def test_make_request_checks_mandatory(self) -> None:
-        self.assertRaises(SipParseError, make_request, "OPTIONS", "sip:b@h",
-                          [("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"), ("From", "<sip:a@h>;tag=1"),
-                           ("To", "<sip:b@h>"), ("CSeq", "1 OPTIONS")])
+        self.assertRaises(
+            SipParseError,
+            make_request,
+            "OPTIONS",
+            "sip:b@h",
+            [
+                ("Via", "SIP/2.0/UDP h;branch=z9hG4bK1"),
+                ("From", "<sip:a@h>;tag=1"),
+                ("To", "<sip:b@h>"),
+                ("CSeq", "1 OPTIONS"),
+            ],
+        )
 
     def test_make_response_rfc3261_8_2_6(self) -> None:
-        request = parse_datagram(invite().replace(b"Max-Forwards: 70\r\n", b"Via: SIP/2.0/UDP second;branch=z9hG4bK2\r\nTimestamp: 54\r\nMax-Forwards: 70\r\n"))
-        response = make_response(request, 180, to_tag="a6c85cf", headers=[("Contact", "<sip:vd@192.0.2.99>")])
+        request = parse_datagram(
+            invite().replace(
+                b"Max-Forwards: 70\r\n",
+                b"Via: SIP/2.0/UDP second;branch=z9hG4bK2\r\nTimestamp: 54\r\nMax-Forwards: 70\r\n",
+            )
+        )
+        response = make_response(
+            request, 180, to_tag="a6c85cf", headers=[("Contact", "<sip:vd@192.0.2.99>")]
+        )
         self.assertEqual(
             response.to_bytes(),
             b"SIP/2.0 180 Ringing\r\n"
@@ -136,11 +182,21 @@ class BuildTests(SynchronousTestCase):
         self.assertIsNone(trying.to_tag)
 
     def test_existing_to_tag_kept(self) -> None:
-        request = parse_datagram(invite().replace(b"voicedock.example.com>\r\n", b"voicedock.example.com>;tag=old\r\n", 1))
+        request = parse_datagram(
+            invite().replace(
+                b"voicedock.example.com>\r\n", b"voicedock.example.com>;tag=old\r\n", 1
+            )
+        )
         self.assertEqual(make_response(request, 200, to_tag="new").to_tag, "old")
 
     def test_response_body(self) -> None:
-        response = make_response(parse_datagram(invite()), 200, to_tag="t", body=SDP_OFFER, content_type="application/sdp")
+        response = make_response(
+            parse_datagram(invite()),
+            200,
+            to_tag="t",
+            body=SDP_OFFER,
+            content_type="application/sdp",
+        )
         self.assertEqual(response.content_length, len(SDP_OFFER))
         self.assertEqual(parse_datagram(response.to_bytes()), response)
 

@@ -36,9 +36,17 @@ class DatagramTests(SynchronousTestCase):
         self.assertEqual(m.version, "SIP/3.1")
 
     def test_malformed_start_lines(self) -> None:
-        for line in (b"INVITE sip:a@b", b"INVITE  sip:a@b SIP/2.0", b"INVITE sip:a@b SIP/2.0 ",
-                     b"INVITE sip:a@b HTTP/1.1", b"SIP/2.0 1000 Big", b"SIP/2.0 099 Small",
-                     b"SIP/2.0 abc OK", b"\x00\x01\x02", b"GET / HTTP/1.1"):
+        for line in (
+            b"INVITE sip:a@b",
+            b"INVITE  sip:a@b SIP/2.0",
+            b"INVITE sip:a@b SIP/2.0 ",
+            b"INVITE sip:a@b HTTP/1.1",
+            b"SIP/2.0 1000 Big",
+            b"SIP/2.0 099 Small",
+            b"SIP/2.0 abc OK",
+            b"\x00\x01\x02",
+            b"GET / HTTP/1.1",
+        ):
             wire = line + b"\r\n" + invite().split(b"\r\n", 1)[1]
             self.assertRaises(SipParseError, parse_datagram, wire)
 
@@ -46,7 +54,9 @@ class DatagramTests(SynchronousTestCase):
         self.assertRaises(SipParseError, parse_datagram, invite().replace(b"\r\nCSeq", b"\nCSeq"))
 
     def test_header_without_colon(self) -> None:
-        error = self.assertRaises(SipParseError, parse_datagram, invite().replace(b"User-Agent:", b"User-Agent"))
+        error = self.assertRaises(
+            SipParseError, parse_datagram, invite().replace(b"User-Agent:", b"User-Agent")
+        )
         self.assertEqual(error.reason, "malformed header line")
         self.assertEqual(error_response(error).status, 400)
 
@@ -68,7 +78,11 @@ class DatagramTests(SynchronousTestCase):
         self.assertIsNone(error_response(error))
 
     def test_ack_never_answered(self) -> None:
-        wire = invite().replace(b"INVITE sip:", b"ACK sip:").replace(b"CSeq: 314159 INVITE", b"CSeq: 314159 ACK")
+        wire = (
+            invite()
+            .replace(b"INVITE sip:", b"ACK sip:")
+            .replace(b"CSeq: 314159 INVITE", b"CSeq: 314159 ACK")
+        )
         error = self.assertRaises(SipParseError, parse_datagram, wire.replace(b"From:", b"Frm"))
         self.assertIsNone(error_response(error))
 

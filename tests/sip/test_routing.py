@@ -34,11 +34,15 @@ class StampTests(SynchronousTestCase):
         wire = invite(via_host="192.0.2.10").replace(b";rport", b"")
         request = parse_datagram(wire)
         self.assertIs(stamp_via(request, udp_from("192.0.2.10", 5060)), request)
-        self.assertEqual(stamp_via(request, udp_from("192.0.2.11", 5060)).top_via.received, "192.0.2.11")
+        self.assertEqual(
+            stamp_via(request, udp_from("192.0.2.11", 5060)).top_via.received, "192.0.2.11"
+        )
 
     def test_hostname_always_gets_received(self) -> None:
         request = parse_datagram(invite(via_host="pc33.example.com").replace(b";rport", b""))
-        self.assertEqual(stamp_via(request, udp_from("192.0.2.10", 5060)).top_via.received, "192.0.2.10")
+        self.assertEqual(
+            stamp_via(request, udp_from("192.0.2.10", 5060)).top_via.received, "192.0.2.10"
+        )
 
     def test_ipv6_same_address_spelled_differently(self) -> None:
         request = parse_datagram(invite(via_host="[2001:DB8::1]").replace(b";rport", b""))
@@ -48,29 +52,41 @@ class StampTests(SynchronousTestCase):
 class DestinationTests(SynchronousTestCase):
     def test_udp_received_and_sent_by_port(self) -> None:
         via = parse_via("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK1;received=203.0.113.9")
-        self.assertEqual(response_destination(via), Destination("UDP", HostPort("203.0.113.9", 5070)))
+        self.assertEqual(
+            response_destination(via), Destination("UDP", HostPort("203.0.113.9", 5070))
+        )
 
     def test_udp_default_port(self) -> None:
         via = parse_via("SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1")
         self.assertEqual(response_destination(via), Destination("UDP", HostPort("192.0.2.1", 5060)))
 
     def test_rport(self) -> None:
-        via = parse_via("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK1;rport=40123;received=203.0.113.9")
-        self.assertEqual(response_destination(via), Destination("UDP", HostPort("203.0.113.9", 40123)))
+        via = parse_via(
+            "SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK1;rport=40123;received=203.0.113.9"
+        )
+        self.assertEqual(
+            response_destination(via), Destination("UDP", HostPort("203.0.113.9", 40123))
+        )
 
     def test_bare_rport_with_source(self) -> None:
         via = parse_via("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK1;rport")
         source = udp_from("203.0.113.9", 40123)
-        self.assertEqual(response_destination(via, source), Destination("UDP", HostPort("203.0.113.9", 40123)))
+        self.assertEqual(
+            response_destination(via, source), Destination("UDP", HostPort("203.0.113.9", 40123))
+        )
 
     def test_source_used_when_no_received(self) -> None:
         via = parse_via("SIP/2.0/UDP 10.0.0.5:5070;branch=z9hG4bK1")
-        self.assertEqual(response_destination(via, udp_from("203.0.113.9", 1)),
-                         Destination("UDP", HostPort("203.0.113.9", 5070)))
+        self.assertEqual(
+            response_destination(via, udp_from("203.0.113.9", 1)),
+            Destination("UDP", HostPort("203.0.113.9", 5070)),
+        )
 
     def test_maddr(self) -> None:
         via = parse_via("SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK1;maddr=239.255.255.1")
-        self.assertEqual(response_destination(via), Destination("UDP", HostPort("239.255.255.1", 5060)))
+        self.assertEqual(
+            response_destination(via), Destination("UDP", HostPort("239.255.255.1", 5060))
+        )
 
     def test_tcp_same_connection_with_fallback(self) -> None:
         via = parse_via("SIP/2.0/TCP 10.0.0.5:5070;branch=z9hG4bK1;received=203.0.113.9")
@@ -88,3 +104,10 @@ class DestinationTests(SynchronousTestCase):
     def test_hostport_str(self) -> None:
         self.assertEqual(str(HostPort("::1", 5060)), "[::1]:5060")
         self.assertEqual(str(HostPort("127.0.0.1", 5060)), "127.0.0.1:5060")
+
+
+class ZoneIdTests(SynchronousTestCase):
+    def test_link_local_zone_id_not_written(self) -> None:
+        request = parse_datagram(invite(via_host="[fe80::1]").replace(b";rport", b""))
+        via = stamp_via(request, udp_from("fe80::2%eth0", 5060)).top_via
+        self.assertEqual(via.received, "fe80::2")

@@ -94,7 +94,9 @@ class LoopTests(SynchronousTestCase):
         nowhere = Destination("TCP", HostPort("192.0.2.99", 5060))
         self.failureResultOf(self.alice.send(options(), nowhere), SipTransportError)
         self.successResultOf(self.alice.send(options(), Destination("UDP", nowhere.address)))
-        self.failureResultOf(self.alice.send(options(), Destination("SCTP", BOB)), SipTransportError)
+        self.failureResultOf(
+            self.alice.send(options(), Destination("SCTP", BOB)), SipTransportError
+        )
 
     def test_malformed_request_gets_400(self) -> None:
         self.alice.send(raw_bytes("rfc4475", "clerr.dat"), Destination("UDP", BOB))
@@ -114,7 +116,9 @@ class LoopTests(SynchronousTestCase):
         self.run_for(1)
         reply = self.network.packets[-1]
         self.assertEqual((reply.sender, reply.destination), (BOB, Destination("UDP", ALICE)))
-        self.assertTrue(reply.data.startswith(b"SIP/2.0 400 Malformed Via header: empty element\r\n"))
+        self.assertTrue(
+            reply.data.startswith(b"SIP/2.0 400 Malformed Via header: empty element\r\n")
+        )
         # It echoes the broken Via, so Alice's own parser drops it, as it should.
         self.assertEqual(self.alice.stats.unanswerable_dropped, 1)
 
@@ -127,8 +131,9 @@ class LoopTests(SynchronousTestCase):
 
     def test_rate_limit_on_new_requests(self) -> None:
         limited_rx = RecordingReceiver()
-        carol = self.network.endpoint(HostPort("192.0.2.30", 5060), limited_rx,
-                                      rate_limit=RateLimit(rate=2, burst=3))
+        carol = self.network.endpoint(
+            HostPort("192.0.2.30", 5060), limited_rx, rate_limit=RateLimit(rate=2, burst=3)
+        )
         to_carol = Destination("UDP", carol.address)
         for i in range(10):
             self.alice.send(options(call_id=f"r{i}@x"), to_carol)
@@ -138,6 +143,7 @@ class LoopTests(SynchronousTestCase):
         self.run_for(0.1)
         self.assertEqual([m.method for m in limited_rx.messages], ["OPTIONS"] * 3 + ["ACK"])
         self.assertEqual(carol.stats.rate_limited, 8)
+        self.assertEqual(carol.stats.parse_errors, 0)  # refused before any parsing
         self.assertEqual(self.alice_rx.calls, [])  # no 400 either: dropped silently
         self.run_for(1.0)  # two more tokens
         for i in range(3):
@@ -148,11 +154,14 @@ class LoopTests(SynchronousTestCase):
 
     def test_responses_not_rate_limited(self) -> None:
         carol_rx = RecordingReceiver()
-        carol = self.network.endpoint(HostPort("192.0.2.30", 5060), carol_rx,
-                                      rate_limit=RateLimit(rate=1, burst=1))
+        carol = self.network.endpoint(
+            HostPort("192.0.2.30", 5060), carol_rx, rate_limit=RateLimit(rate=1, burst=1)
+        )
         request = parse_datagram(invite())
         for i in range(5):
-            self.alice.send(make_response(request, 180 + i % 2, to_tag="x"), Destination("UDP", carol.address))
+            self.alice.send(
+                make_response(request, 180 + i % 2, to_tag="x"), Destination("UDP", carol.address)
+            )
         self.run_for(1)
         self.assertEqual(len(carol_rx.calls), 5)
 

@@ -11,7 +11,10 @@ from voicedock.sip.uri import AbsoluteUri, SipUri, TelUri, parse_uri
 
 class SipUriTests(SynchronousTestCase):
     def test_full_uri(self) -> None:
-        uri = parse_uri("sips:alice:secret@atlanta.example.com:5061;transport=tcp;lr?subject=project%20x&priority=urgent")
+        uri = parse_uri(
+            "sips:alice:secret@atlanta.example.com:5061;transport=tcp;lr"
+            "?subject=project%20x&priority=urgent"
+        )
         self.assertEqual(
             uri,
             SipUri(
@@ -84,7 +87,9 @@ class OtherUriTests(SynchronousTestCase):
         self.assertRaises(SipParseError, parse_uri, "tel:--")
 
     def test_absolute(self) -> None:
-        self.assertEqual(parse_uri("http://www.example.com/a?b"), AbsoluteUri("http", "//www.example.com/a?b"))
+        self.assertEqual(
+            parse_uri("http://www.example.com/a?b"), AbsoluteUri("http", "//www.example.com/a?b")
+        )
         self.assertEqual(str(parse_uri("isbn:2983792873")), "isbn:2983792873")
 
     def test_no_scheme(self) -> None:

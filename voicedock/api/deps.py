@@ -27,7 +27,6 @@ class ApiDependencies:
     rate_limit_per_minute: int = 100
     number_directory: NumberDirectory | None = None
     voices_dir: Path | None = None
-    version: str | None = None
 
     def routing_changed(self) -> None:
         if self.number_directory is not None:

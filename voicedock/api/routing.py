@@ -61,6 +61,14 @@ Handler = Callable[[Call], Any]
 
 
 @attrs.frozen
+class Reply:
+    """A handler's answer when its status is not the operation's usual one."""
+
+    status: int
+    body: Any
+
+
+@attrs.frozen
 class Operation:
     """One method on one path, declared once for the pipeline and the OpenAPI document."""
 
@@ -152,6 +160,8 @@ class Pipeline:
             call = Call(request, principal, path, body, query)
             result = yield operation.handler(call)
             status = operation.status
+            if isinstance(result, Reply):
+                status, result = result.status, result.body
         except ValidationError as e:
             status, result = _error(invalid_request(e.message, e.param), headers)
         except ApiError as e:

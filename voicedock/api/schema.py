@@ -356,18 +356,26 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
+
+
 @attrs.frozen
 class Field:
     """One property of an :class:`Object`."""
 
     schema: Schema
     required: bool = False
-    default: Any = attrs.field(default=attrs.NOTHING)
+    default: Any = NO_DEFAULT
     write_only: bool = False
 
     @property
     def has_default(self) -> bool:
-        return self.default is not attrs.NOTHING
+        return self.default is not NO_DEFAULT
 
 
 _MISSING = object()
@@ -510,9 +518,19 @@ class TaggedUnion(Schema):
         return self._annotate({"oneOf": branches})
 
 
-def tag_field(values: Sequence[str]) -> Field:
-    """The tag property of a :class:`TaggedUnion` variant (its schema is set by the union)."""
-    return Field(String(enum=values), required=True)
+class _Tag(Schema):
+    """The tag property of a variant: the union has already checked and normalised it."""
+
+    def validate(self, value: Any, path: str) -> Any:
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+
+def tag_field() -> Field:
+    """The tag property of a :class:`TaggedUnion` variant (its values are set by the union)."""
+    return Field(_Tag(), required=True)
 
 
 class ShapeUnion(Schema):

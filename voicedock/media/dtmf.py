@@ -17,6 +17,7 @@ __all__ = [
     "TelephoneEventError",
     "DtmfReceiver",
     "DtmfSender",
+    "EventPacket",
     "DTMF_DIGITS",
     "digit_of",
     "event_of",

@@ -6,8 +6,6 @@ The input jitter buffer: reorders G.711 audio by RTP timestamp and hands one
 
 from __future__ import annotations
 
-from collections import deque
-
 import attr
 
 __all__ = ["JitterBuffer", "JitterCounters"]
@@ -15,7 +13,7 @@ __all__ = ["JitterBuffer", "JitterCounters"]
 _TS_MOD = 1 << 32
 _HALF = 1 << 31
 _WINDOW_TICKS = 50
-_RECENT_SEQUENCES = 64
+_RECENT_MASK = (1 << 64) - 1  # duplicates are recognised among the last 64 sequence numbers
 
 
 @attr.s(frozen=True, slots=True, auto_attribs=True)
@@ -84,8 +82,8 @@ class JitterBuffer:
         self._anchored = False
         self.started = False
         """True once a packet was buffered: from then on every tick yields a frame or a gap."""
-        self._recent: deque[int] = deque(maxlen=_RECENT_SEQUENCES)
-        self._recent_set: set[int] = set()
+        self._highest_sequence: int | None = None
+        self._seen_mask = 0  # bit i: sequence (highest - i) was seen
         self._window_min = max_frames + 1
         self._window_pops = 0
         self.buffered_packets = 0
@@ -110,8 +108,8 @@ class JitterBuffer:
         self._slots.clear()
         self._partial.clear()
         self._reference = None
-        self._recent.clear()
-        self._recent_set.clear()
+        self._highest_sequence = None
+        self._seen_mask = 0
         self._cursor = self._end = 0
         self._playing = False
         self._anchored = False
@@ -126,12 +124,19 @@ class JitterBuffer:
         return ref_ext + delta
 
     def _seen(self, sequence: int) -> bool:
-        if sequence in self._recent_set:
+        highest = self._highest_sequence
+        if highest is None:
+            self._highest_sequence, self._seen_mask = sequence, 1
+            return False
+        ahead = (sequence - highest) & 0xFFFF
+        if 0 < ahead < 0x8000:
+            self._highest_sequence = sequence
+            self._seen_mask = ((self._seen_mask << ahead) | 1) & _RECENT_MASK
+            return False
+        bit = 1 << ((highest - sequence) & 0xFFFF) if ((highest - sequence) & 0xFFFF) < 64 else 0
+        if self._seen_mask & bit:
             return True
-        if len(self._recent) == self._recent.maxlen:
-            self._recent_set.discard(self._recent[0])
-        self._recent.append(sequence)
-        self._recent_set.add(sequence)
+        self._seen_mask |= bit
         return False
 
     def _anchor(self, extended: int) -> None:

@@ -108,6 +108,14 @@ class OutputStream:
         self.frames_skipped = 0
         self.frames_late = 0
 
+    def set_codec(self, codec: G711Codec, payload_type: int) -> None:
+        """A re-INVITE changed the codec: frames already queued are transcoded."""
+        if codec.name != self.codec.name:
+            self._queue = deque(transcode(frame, self.codec, codec) for frame in self._queue)
+        self.codec = codec
+        self.payload_type = payload_type
+        self._silence = codec.silence(self.frame_samples)
+
     # -- what the upper layer does --
 
     @property

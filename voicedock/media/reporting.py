@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from voicedock.media.latch import Address
 from voicedock.media.rtcp import (
     ReceiverReport,
+    ReportBlock,
     RtcpParseError,
     SenderReport,
     build_goodbye,
@@ -93,7 +94,7 @@ class RtcpReporter:
         remote_ssrc: int | None,
         now: float,
     ) -> bytes:
-        blocks = ()
+        blocks: tuple[ReportBlock, ...] = ()
         if stats is not None and remote_ssrc is not None:
             delay = 0
             if self._last_sr_at is not None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import struct
 from typing import TYPE_CHECKING, Callable, Hashable
 
 from twisted.internet.interfaces import IListeningPort
 from twisted.internet.protocol import DatagramProtocol
-from twisted.logger import Logger
 
 from voicedock.media.config import MediaConfig, NegotiatedMedia
 from voicedock.media.dtmf import DtmfReceiver, TelephoneEvent, TelephoneEventError, digit_of
@@ -29,8 +29,8 @@ from voicedock.media.events import (
 from voicedock.media.g711 import G711Codec
 from voicedock.media.jitter import JitterBuffer
 from voicedock.media.latch import Address, Admission, SymmetricLatch
-from voicedock.media.output import OutputStream
-from voicedock.media.packet import RtpParseError, looks_like_rtcp, parse_rtp
+from voicedock.media.output import FlushResult, OutputStream
+from voicedock.media.packet import RTP_HEADER_SIZE, RtpParseError, looks_like_rtcp, parse_rtp
 from voicedock.media.reporting import RtcpReporter
 from voicedock.media.stats import ReceptionStats, SequenceVerdict
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["RtpSession", "SessionClosed"]
 
 FRAME_SAMPLES = 160
+_FIXED_HEADER = struct.Struct("!BBHII")
 
 
 class SessionClosed(Exception):
@@ -62,6 +63,8 @@ def _usable(address: Address | None, ipv6_socket: bool) -> Address | None:
         return None
     if ipv6_socket and ip.version == 4:
         return (f"::ffff:{ip}", address[1])
+    if not ipv6_socket and ip.version == 6:
+        raise ValueError(f"{address[0]} is IPv6 but the media sockets are bound to IPv4")
     return (str(ip), address[1])
 
 
@@ -79,8 +82,6 @@ class RtpSession:
     or the DTMF receiver. Each tick hands one decoded frame per owed interval
     to the sink (or to the bridged leg) and sends one frame.
     """
-
-    log = Logger()
 
     def __init__(
         self,
@@ -113,6 +114,7 @@ class RtpSession:
         self._rtcp = RtcpReporter(cname, config.rtcp_interval, rng)
         self._accepted: frozenset[int] = frozenset()
         self._started_at = 0.0
+        self._tick_now = 0.0
         self._last_packet_at: float | None = None
         self._timed_out = False
         self._prior_counts = (0, 0, 0)
@@ -140,6 +142,7 @@ class RtpSession:
             raise SessionClosed(self.label)
         if self.media is not None:
             raise RuntimeError(f"{self!r} already started; use update()")
+        self._check_addresses(media)
         self._sink = sink
         self.output = OutputStream(
             codec=media.codec,
@@ -161,7 +164,12 @@ class RtpSession:
             raise RuntimeError(f"{self!r} not started")
         self._apply(media)
 
+    def _check_addresses(self, media: NegotiatedMedia) -> None:
+        for address in (media.remote, media.remote_rtcp):
+            _usable(address, self._ipv6)
+
     def _apply(self, media: NegotiatedMedia) -> None:
+        self._check_addresses(media)
         output = self.output
         assert output is not None
         previous = self.media
@@ -170,8 +178,7 @@ class RtpSession:
             self._jitter = JitterBuffer(
                 FRAME_SAMPLES, self._config.jitter_min_frames, self._config.jitter_max_frames, media.codec.silence_code
             )
-        output.codec = media.codec
-        output.payload_type = media.audio_payload_type
+        output.set_codec(media.codec, media.audio_payload_type)
         output.telephone_event_pt = media.telephone_event_pt
         output.comfort_noise_pt = media.comfort_noise_pt
         output.enabled = media.direction.sends
@@ -196,7 +203,7 @@ class RtpSession:
         """Queue s16le 8 kHz audio to send (shortcut for C{output.push_pcm})."""
         self._started_output().push_pcm(pcm)
 
-    def flush(self) -> object:
+    def flush(self) -> FlushResult:
         """Drop all queued output at once (barge-in); returns the C{FlushResult}."""
         return self._started_output().flush()
 
@@ -234,39 +241,51 @@ class RtpSession:
             self._sink.media_event(event)
 
     def _mark_reached(self, label: Hashable) -> None:
-        self._emit(PlaybackMarkReached(self.label, self._seconds(), label))
+        self._emit(PlaybackMarkReached(self.label, self._tick_now, label))
 
     def _dtmf_began(self, event: int, volume: int) -> None:
-        peer = self.bridge.other(self) if self.bridge is not None else None
-        if peer is not None:
-            self.bridge.relay_dtmf_begin(peer, event, volume)  # type: ignore[union-attr]
+        bridge = self.bridge
+        if bridge is not None:
+            bridge.relay_dtmf_begin(bridge.other(self), event, volume)
 
     def _dtmf_ended(self, event: int, volume: int, duration: int) -> None:
         self.dtmf_received += 1
-        if self.bridge is not None:
-            self.bridge.relay_dtmf_end(self.bridge.other(self), duration)
-        self._emit(DtmfReceived(self.label, self._seconds(), digit_of(event), event, duration // 8, volume))
+        bridge = self.bridge
+        if bridge is not None:
+            bridge.relay_dtmf_end(bridge.other(self), duration)
+        duration_ms = duration * 1000 // G711Codec.clock_rate
+        self._emit(DtmfReceived(self.label, self._seconds(), digit_of(event), event, duration_ms, volume))
 
     # -- receive path --
 
     def rtp_received(self, data: bytes, source: Address) -> None:
-        if self.closed or self.media is None:
+        media = self.media
+        if self.closed or media is None:
             self.packets_ignored += 1
             return
-        if looks_like_rtcp(data):
-            self.rtcp_received(data, source)
-            return
-        try:
-            packet = parse_rtp(data)
-        except RtpParseError:
-            self.packets_malformed += 1
-            return
-        payload_type = packet.payload_type
+        if len(data) >= RTP_HEADER_SIZE and data[0] == 0x80:
+            # V=2 with no padding, extension or CSRC: the usual packet, read in place.
+            _, second, sequence, timestamp, ssrc = _FIXED_HEADER.unpack_from(data)
+            if 192 <= second <= 223:  # RTCP multiplexed on the RTP port (RFC 5761 §4)
+                self.rtcp_received(data, source)
+                return
+            payload_type, payload = second & 0x7F, data[RTP_HEADER_SIZE:]
+        else:
+            if looks_like_rtcp(data):
+                self.rtcp_received(data, source)
+                return
+            try:
+                packet = parse_rtp(data)
+            except RtpParseError:
+                self.packets_malformed += 1
+                return
+            payload_type, sequence, timestamp = packet.payload_type, packet.sequence, packet.timestamp
+            ssrc, payload = packet.ssrc, packet.payload
         if payload_type not in self._accepted:
             self.packets_ignored += 1
             return
         previous = self._latch.remote
-        admission = self._latch.admit(source, packet.ssrc, packet.sequence)
+        admission = self._latch.admit(source, ssrc, sequence)
         if admission is Admission.REJECT:
             return
         now = self._seconds()
@@ -275,27 +294,27 @@ class RtpSession:
         if admission is not Admission.ACCEPT and source != previous:
             reason = "rebound" if admission is Admission.REBOUND else "latched"
             self._emit(RemoteAddressChanged(self.label, now, previous, source, reason))
-        if packet.ssrc != self._remote_ssrc:
-            self._new_source(packet.ssrc, packet.sequence)
-        stats = self._stats
-        assert stats is not None and self._jitter is not None and self.media is not None
-        verdict = stats.update_seq(packet.sequence)
-        if verdict is SequenceVerdict.BAD or verdict is SequenceVerdict.PROBATION:
-            return
-        if verdict is SequenceVerdict.RESTARTED:
-            self._jitter.reset()
+        if ssrc != self._remote_ssrc:
+            self._new_source(ssrc, sequence)
+        stats, jitter = self._stats, self._jitter
+        assert stats is not None and jitter is not None
+        verdict = stats.update_seq(sequence)
+        if verdict is not SequenceVerdict.VALID:
+            if verdict is not SequenceVerdict.RESTARTED:
+                return  # A.1: a stray jump, dropped unless the next packet confirms it
+            jitter.reset()
             self._dtmf.reset()
-        if payload_type == self.media.audio_payload_type:
-            stats.update_jitter(packet.timestamp, int(now * 8000))
-            self._jitter.observe_jitter(stats.jitter)
-            self._jitter.push(packet.sequence, packet.timestamp, packet.payload)
-        elif payload_type == self.media.telephone_event_pt:
+        if payload_type == media.audio_payload_type:
+            stats.update_jitter(timestamp, int(now * 8000))
+            jitter.observe_jitter(stats.jitter)
+            jitter.push(sequence, timestamp, payload)
+        elif payload_type == media.telephone_event_pt:
             try:
-                event = TelephoneEvent.parse(packet.payload)
+                event = TelephoneEvent.parse(payload)
             except TelephoneEventError:
                 self.packets_malformed += 1
                 return
-            self._dtmf.receive(packet.timestamp, event, now)
+            self._dtmf.receive(timestamp, event, now)
         else:
             self.packets_ignored += 1  # comfort noise: silence is what we conceal with anyway
 
@@ -325,17 +344,15 @@ class RtpSession:
         assert jitter is not None
         if not jitter.started:
             return
-        peer = self.bridge.other(self) if self.bridge is not None else None
-        codec = self.media.codec
+        bridge, sink, codec = self.bridge, self._sink, self.media.codec
         for _ in range(min(owed, self._config.max_burst)):
             payload = jitter.pop()
-            if peer is not None:
+            if bridge is not None:
                 if payload is not None:
-                    self.bridge.forward(peer, payload, codec)  # type: ignore[union-attr]
-                continue
-            if self._sink is not None:
+                    bridge.forward(bridge.other(self), payload, codec)
+            elif sink is not None:
                 pcm = self._silence_pcm if payload is None else codec.decode(payload)
-                self._sink.audio_received(AudioFrame(self.label, now, pcm, payload is None))
+                sink.audio_received(AudioFrame(self.label, now, pcm, payload is None))
 
     def _check_timeout(self, now: float) -> None:
         media = self.media
@@ -350,6 +367,7 @@ class RtpSession:
         """Phase 2: send what is owed; RTCP when its turn comes."""
         if self.closed or self.output is None:
             return
+        self._tick_now = now
         self.output.transmit(owed)
         if self._rtcp.due(owed):
             self._send_rtcp(self._rtcp.report(self.output, self._stats, self._remote_ssrc, now))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import attrs
 
-from voicedock.sip.errors import SipParseError
 from voicedock.sip.grammar import TOKEN_CHARS, Scanner, quote, split_commas, unquote
 from voicedock.sip.params import Parameters, check_header_param, parse_header_params
 from voicedock.sip.uri import Uri, parse_uri

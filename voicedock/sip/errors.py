@@ -65,9 +65,7 @@ class PartialMessage:
 
     __slots__ = ("kind", "method", "headers")
 
-    def __init__(
-        self, kind: str | None, method: str | None, headers: tuple[Header, ...]
-    ) -> None:
+    def __init__(self, kind: str | None, method: str | None, headers: tuple[Header, ...]) -> None:
         self.kind = kind
         self.method = method
         self.headers = headers

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.sip.test_grammar -*-
+# -*- test-case-name: tests.sip.test_headers -*-
 """
 Lexical pieces of the RFC 3261 §25 grammar shared by headers, URIs and SDP.
 
@@ -13,15 +13,11 @@ import re
 from voicedock.sip.errors import SipParseError
 
 #: token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-TOKEN_CHARS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~"
-)
+TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~")
 #: word additionally allows ( ) < > : \ " / [ ] ? { }  (Call-ID)
 WORD_CHARS = TOKEN_CHARS | frozenset('()<>:\\"/[]?{}')
 #: unreserved = alphanum / mark
-UNRESERVED = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()"
-)
+UNRESERVED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()")
 
 TOKEN_RE = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 WORD_RE = re.compile(r"[A-Za-z0-9\-.!%*_+`'~()<>:\\\"/\[\]?{}]+")
@@ -115,7 +111,7 @@ def unquote(text: str) -> str:
 
 
 class Scanner:
-    """A cursor over one header value, with the grammar's separators (SWS around ``;`` ``=`` ...)."""
+    """A cursor over one header value; ``accept`` skips the SWS around separators."""
 
     __slots__ = ("text", "pos", "what")
 

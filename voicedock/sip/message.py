@@ -149,7 +149,7 @@ class Message:
 
     @functools.cached_property
     def contacts(self) -> tuple[Address, ...]:
-        """Contact values; empty for the REGISTER wildcard ``*`` (see :attr:`contact_is_wildcard`)."""
+        """Contact values; empty for the wildcard ``*`` (see :attr:`contact_is_wildcard`)."""
         if self.contact_is_wildcard:
             return ()
         return tuple(
@@ -351,6 +351,8 @@ def make_request(
     """
     if isinstance(uri, str):
         uri = parse_uri(uri, "Request-URI")
+    if getattr(uri, "headers", ()):
+        raise ValueError("a Request-URI cannot carry headers (RFC 3261 §19.1.1)")
     request = Request(method, uri, tuple(_fields(headers)))
     request = request.with_body(body, content_type)  # type: ignore[assignment]
     request.validate()
@@ -415,6 +417,7 @@ def make_response(
         raise ValueError("a reason phrase cannot contain CR or LF")
     fields = response_header_fields(request.headers, status, to_tag)
     fields.extend(_fields(headers))
-    response = Response(status, reason if reason is not None else reason_phrase(status),
-                        tuple(fields))
+    response = Response(
+        status, reason if reason is not None else reason_phrase(status), tuple(fields)
+    )
     return response.with_body(body, content_type)  # type: ignore[return-value]

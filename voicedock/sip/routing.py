@@ -37,7 +37,7 @@ class HostPort:
 
 @attrs.frozen
 class Source:
-    """Where a message came from: the transport (``"UDP"``, ``"TCP"``), our address and the peer's."""
+    """Where a message came from: transport (``"UDP"``, ``"TCP"``), our address, the peer's."""
 
     transport: str
     local: HostPort
@@ -79,11 +79,12 @@ def stamp_via(request: Request, source: Source) -> Request:
     """
     via = request.top_via
     updated = via
+    host = source.remote.host.partition("%")[0]  # no IPv6 zone id in a header
     if via.wants_rport and via.rport is None:
-        updated = updated.with_param("received", source.remote.host)
+        updated = updated.with_param("received", host)
         updated = updated.with_param("rport", str(source.remote.port))
-    elif not same_ip(via.host, source.remote.host):
-        updated = updated.with_param("received", source.remote.host)
+    elif not same_ip(via.host, host):
+        updated = updated.with_param("received", host)
     if updated is via:
         return request
     return request.with_top_via(updated)  # type: ignore[return-value]

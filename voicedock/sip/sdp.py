@@ -16,6 +16,7 @@ DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 _SESSION_ORDER = "vosiuepcbtrzka"
 _DIGITS_RE = re.compile(r"[0-9]+")
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+")
+_PROTO_RE = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+(?:/[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+)*")
 
 
 class SdpParseError(SipParseError):
@@ -159,7 +160,7 @@ class MediaDescription(_Attributes):
 
     def __str__(self) -> str:
         port = self.port if self.port_count is None else f"{self.port}/{self.port_count}"
-        lines = [f"m={self.media} {port} {self.proto} {' '.join(self.formats)}".rstrip()]
+        lines = ["m=" + " ".join([self.media, str(port), self.proto, *self.formats])]
         if self.title is not None:
             lines.append(f"i={self.title}")
         lines.extend(f"c={c}" for c in self.connections)
@@ -277,6 +278,9 @@ def _parse_media_line(value: str) -> dict[str, object]:
     port, _, count = port_text.partition("/")
     if not _TOKEN_RE.fullmatch(media) or not _int(port, "m=") <= 65535:
         raise SdpParseError("bad m= line")
+    # proto = token *("/" token); fmt = token. No formats at all is tolerated.
+    if not _PROTO_RE.fullmatch(proto) or not all(_TOKEN_RE.fullmatch(f) for f in formats):
+        raise SdpParseError("bad m= line")
     return {
         "media": media,
         "port": int(port),
@@ -344,8 +348,15 @@ def parse_sdp(data: bytes | str) -> SessionDescription:
 def _session_line(session: dict[str, object], timings: list[Timing], kind: str, value: str) -> None:
     if kind not in _SESSION_ORDER or kind == "v":
         raise SdpParseError(f"unexpected {kind}= line at session level")
-    single = {"o": "origin", "s": "session_name", "i": "information", "u": "uri",
-              "c": "connection", "z": "timezones", "k": "key"}
+    single = {
+        "o": "origin",
+        "s": "session_name",
+        "i": "information",
+        "u": "uri",
+        "c": "connection",
+        "z": "timezones",
+        "k": "key",
+    }
     if kind in single:
         if single[kind] in session:
             raise SdpParseError(f"more than one {kind}= line")

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.sip.test_stateless -*-
+# -*- test-case-name: tests.sip.test_conformance -*-
 """
 Answering a request that failed to parse, statelessly (RFC 3261 §8.2.7,
 §21.4.1; RFC 4475 §3.1.2): a 400 (or 513) whose reason phrase names the

@@ -81,5 +81,11 @@ def reason_phrase(status: int) -> str:
     phrase = REASON_PHRASES.get(status)
     if phrase is not None:
         return phrase
-    return {1: "Provisional", 2: "Success", 3: "Redirection", 4: "Client Error",
-            5: "Server Error", 6: "Global Failure"}.get(status // 100, "Unknown")
+    return {
+        1: "Provisional",
+        2: "Success",
+        3: "Redirection",
+        4: "Client Error",
+        5: "Server Error",
+        6: "Global Failure",
+    }.get(status // 100, "Unknown")

@@ -18,11 +18,10 @@ from twisted.internet.interfaces import IListeningPort, IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from voicedock.sip.errors import SipParseError
 from voicedock.sip.inbound import Inbound, RateLimit, TransportStats
 from voicedock.sip.interfaces import ISipMessageReceiver, ISipTransport
 from voicedock.sip.message import AnyMessage, Message
-from voicedock.sip.parser import DEFAULT_LIMITS, ParserLimits, parse_datagram
+from voicedock.sip.parser import DEFAULT_LIMITS, ParserLimits
 from voicedock.sip.routing import Destination, HostPort, Source
 from voicedock.sip.tcp import SipStreamProtocol, SipStreamServerFactory
 from voicedock.sip.udp import SipDatagramProtocol
@@ -102,7 +101,7 @@ class SipTransport:
         config: TransportConfig = TransportConfig(),
     ) -> None:
         self.reactor = reactor
-        self.clock: IReactorTime = clock if clock is not None else reactor  # type: ignore[assignment]
+        self.clock: IReactorTime = clock if clock is not None else reactor  # type: ignore
         self.config = config
         self.stats = TransportStats()
         self._inbound = Inbound(receiver, self.clock, config.rate_limit, self.stats)
@@ -117,7 +116,7 @@ class SipTransport:
     ) -> IListeningPort:
         """Listen for UDP on ``interface``; ``advertise`` is the host put in Via/Contact."""
         protocol = SipDatagramProtocol(self._datagram_received)
-        listening = self.reactor.listenUDP(port, protocol, interface=interface)  # type: ignore[attr-defined]
+        listening = self.reactor.listenUDP(port, protocol, interface=interface)  # type: ignore
         self._listeners[("UDP", _family(interface))] = _Listener(
             "UDP", listening, interface, advertise, protocol
         )
@@ -128,7 +127,7 @@ class SipTransport:
     ) -> IListeningPort:
         """Listen for TCP connections on ``interface``."""
         factory = SipStreamServerFactory(self)
-        listening = self.reactor.listenTCP(port, factory, interface=interface)  # type: ignore[attr-defined]
+        listening = self.reactor.listenTCP(port, factory, interface=interface)  # type: ignore
         self._listeners[("TCP", _family(interface))] = _Listener(
             "TCP", listening, interface, advertise
         )
@@ -136,8 +135,10 @@ class SipTransport:
 
     def close(self) -> Deferred[None]:
         """Stop listening and close every connection; fires when all are gone."""
-        waits = [defer.maybeDeferred(listener.port.stopListening)
-                 for listener in self._listeners.values()]
+        waits = [
+            defer.maybeDeferred(listener.port.stopListening)
+            for listener in self._listeners.values()
+        ]
         self._listeners.clear()
         for connection in list(self._connections.values()):
             waits.append(connection.closed)
@@ -180,7 +181,7 @@ class SipTransport:
             assert isinstance(message, Message)
             if reliable and message.content_length is None:
                 # Content-Length is mandatory on streams (RFC 3261 §20.14).
-                message = message.replace_header("Content-Length", len(message.body))  # type: ignore[assignment]
+                message = message.replace_header("Content-Length", len(message.body))
             data = message.to_bytes()
         if len(data) > self.config.limits.max_message_size:
             raise SipTransportError(f"message of {len(data)} octets is too large")
@@ -246,24 +247,21 @@ class SipTransport:
         self._connections[protocol.source.remote] = protocol
 
     def _connection_lost(self, protocol: SipStreamProtocol) -> None:
-        if protocol.source is not None and self._connections.get(protocol.source.remote) is protocol:
+        if (
+            protocol.source is not None
+            and self._connections.get(protocol.source.remote) is protocol
+        ):
             del self._connections[protocol.source.remote]
 
     def _datagram_received(self, data: bytes, remote: HostPort, local: HostPort) -> None:
-        if not data.strip(b"\r\n"):
-            return  # CRLF keep-alive (RFC 5626 §3.5.1 style) or empty datagram
         source = Source("UDP", local, remote)
-        item: AnyMessage | SipParseError
-        try:
-            item = parse_datagram(data, self.config.limits)
-        except SipParseError as error:
-            item = error
-        self._inbound.handle(item, source, self._reply)
+        self._inbound.handle_datagram(data, source, self._reply, self.config.limits)
 
     def _reply(self, response: AnyMessage, destination: Destination) -> None:
         self.send(response, destination).addErrback(
             lambda failure: self.log.info(
                 "Could not send a SIP error response to {destination}: {error}",
-                destination=destination, error=failure.value,
+                destination=destination,
+                error=failure.value,
             )
         )

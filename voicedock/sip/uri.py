@@ -75,7 +75,7 @@ def parse_hostport(text: str, what: str) -> tuple[str, int | None]:
 
 
 def _parse_uri_params(text: str, what: str) -> Parameters:
-    """``*( ";" pname [ "=" pvalue ] )`` with escapes decoded; ``text`` starts after the first ';'."""
+    """``*( ";" pname [ "=" pvalue ] )``, escapes decoded; ``text`` follows the first ``;``."""
     items: list[tuple[str, str | None]] = []
     for piece in text.split(";"):
         name, eq, value = piece.partition("=")
@@ -89,7 +89,11 @@ def _parse_uri_params(text: str, what: str) -> Parameters:
 
 def _format_uri_params(params: Parameters) -> str:
     return "".join(
-        f";{escape(k, PARAM_CHARS)}" if v is None else f";{escape(k, PARAM_CHARS)}={escape(v, PARAM_CHARS)}"
+        (
+            f";{escape(k, PARAM_CHARS)}"
+            if v is None
+            else f";{escape(k, PARAM_CHARS)}={escape(v, PARAM_CHARS)}"
+        )
         for k, v in params.items
     )
 

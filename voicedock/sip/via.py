@@ -140,4 +140,3 @@ def _check_via_params(params: Parameters, scanner: Scanner) -> None:
 def parse_via_list(text: str, what: str = "Via") -> tuple[Via, ...]:
     """Parse a Via header field value, which may hold several comma-separated vias."""
     return tuple(parse_via(part, what) for part in split_commas(text, what))
-

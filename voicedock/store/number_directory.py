@@ -99,6 +99,7 @@ class NumberDirectory:
         self.max_entries = max_entries
         self.hits = 0
         self.misses = 0
+        self.notifications = 0
         self._cache: dict[str, RouteTarget | None] = {}
         self._generation = 0
         self._listening = False
@@ -112,6 +113,7 @@ class NumberDirectory:
         self._listening = True
 
     def _changed(self, payload: str) -> None:
+        self.notifications += 1
         self.invalidate()
 
     def invalidate(self) -> None:

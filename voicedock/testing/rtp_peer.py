@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 import attr
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IListeningPort, IReactorTime, IReactorUDP
 from twisted.internet.protocol import DatagramProtocol
 from twisted.internet.task import LoopingCall
@@ -96,12 +97,12 @@ class RtpPeer:
             candidate += candidate % 2
             try:
                 rtp = self.udp.listenUDP(candidate, _PeerSocket(self, False), interface=self.interface)
-            except Exception:
+            except CannotListenError:
                 candidate += 2
                 continue
             try:
                 rtcp = self.udp.listenUDP(candidate + 1, _PeerSocket(self, True), interface=self.interface)
-            except Exception:
+            except CannotListenError:
                 rtp.stopListening()
                 candidate += 2
                 continue

@@ -36,11 +36,10 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from zope.interface import implementer
 
-from voicedock.sip.errors import SipParseError
 from voicedock.sip.inbound import Inbound, RateLimit, TransportStats
 from voicedock.sip.interfaces import ISipMessageReceiver, ISipTransport
 from voicedock.sip.message import AnyMessage, Message
-from voicedock.sip.parser import DEFAULT_LIMITS, ParserLimits, parse_datagram
+from voicedock.sip.parser import DEFAULT_LIMITS, ParserLimits
 from voicedock.sip.routing import Destination, HostPort, Source
 from voicedock.sip.transport import SipTransportError
 
@@ -150,7 +149,7 @@ class LoopTransport:
     def send(self, message: AnyMessage | bytes, destination: Destination) -> Deferred[None]:
         if isinstance(message, Message):
             if destination.is_reliable and message.content_length is None:
-                message = message.replace_header("Content-Length", len(message.body))  # type: ignore[assignment]
+                message = message.replace_header("Content-Length", len(message.body))
             data = message.to_bytes()
         else:
             data = message
@@ -163,12 +162,7 @@ class LoopTransport:
         return defer.succeed(None)
 
     def _arrive(self, data: bytes, source: Source) -> None:
-        item: AnyMessage | SipParseError
-        try:
-            item = parse_datagram(data, self.network.limits)
-        except SipParseError as error:
-            item = error
-        self._inbound.handle(item, source, self._reply)
+        self._inbound.handle_datagram(data, source, self._reply, self.network.limits)
 
     def _reply(self, response: AnyMessage, destination: Destination) -> None:
         self.send(response, destination).addErrback(lambda failure: None)

@@ -1,0 +1,43 @@
+# -*- test-case-name: tests.api.test_conventions -*-
+"""
+The HTTP site for the API: a request class that stops buffering a body once it passes
+1 MiB (the pipeline then answers 413), so an oversized upload costs no memory or disk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.web import server
+
+from voicedock.api.wire import MAX_BODY_BYTES
+
+
+class ApiRequest(server.Request):
+    """A request that keeps at most :data:`MAX_BODY_BYTES` of its body."""
+
+    voicedock_body_too_large = False
+
+    def gotLength(self, length: int | None) -> None:
+        if length is not None and length > MAX_BODY_BYTES:
+            self.voicedock_body_too_large = True
+            length = 0
+        super().gotLength(length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        if self.voicedock_body_too_large:
+            return
+        if self.content is not None and self.content.tell() + len(data) > MAX_BODY_BYTES:
+            self.voicedock_body_too_large = True
+            self.content.seek(0)
+            self.content.truncate()
+            return
+        super().handleContentChunk(data)
+
+
+def make_site(resource: Any) -> server.Site:
+    """A quiet site (no tracebacks to clients) serving ``resource`` with :class:`ApiRequest`."""
+    site = server.Site(resource, requestFactory=ApiRequest)
+    site.displayTracebacks = False
+    site.noisy = False
+    return site
