@@ -16,7 +16,7 @@ from voicedock.media.config import MediaConfig, NegotiatedMedia
 from voicedock.media.engine import MediaEngine
 from voicedock.media.events import DtmfReceived
 from voicedock.media.g711 import PCMA, PCMU
-from voicedock.testing.rtp_peer import RecordingSink
+from voicedock.testing.rtp_peer import RecordingSink, RtpPeer
 
 LEGS = 4
 FRAMES = 150  # three seconds of speech each way on every leg
@@ -71,4 +71,40 @@ class LoopbackTests(TestCase):
     def _close(self, *engines: MediaEngine) -> Deferred[None]:
         for engine in engines:
             engine.close_all()
+        return task.deferLater(reactor, 0.05, lambda: None)
+
+
+class IPv6Tests(TestCase):
+    """Dual-stack sockets (bind ::) talk to IPv4 and IPv6 far ends."""
+
+    timeout = 10
+
+    @inlineCallbacks
+    def _exchange(self, bind: str, peer_host: str) -> Deferred[None]:  # type: ignore[misc]
+        low = random.Random().randrange(41000, 59000, 200)
+        config = MediaConfig(port_min=low, port_max=low + 99, bind_interface=bind)
+        engine = MediaEngine(reactor, reactor, config)  # type: ignore[arg-type]
+        peer = RtpPeer(reactor, reactor, interface=peer_host)  # type: ignore[arg-type]
+        peer.listen()
+        self.addCleanup(self._close, engine, peer)
+        leg = engine.open_session("v6")
+        sink = RecordingSink()
+        leg.start(NegotiatedMedia(remote=peer.address), sink)
+        peer.remote = (peer_host, leg.local_port)
+        peer.start_talking([bytes((i,)) * 160 for i in range(1, 11)])
+        yield task.deferLater(reactor, 0.4, lambda: None)
+        self.assertGreaterEqual(len(peer.rtp()), 10)
+        heard = [f.pcm for f in sink.frames if not f.concealed]
+        self.assertEqual(heard, [PCMU.decode(bytes((i,)) * 160) for i in range(1, 11)])
+        self.assertEqual(leg.stats().packets_stranger, 0)
+
+    def test_dual_stack_socket_and_ipv4_far_end(self) -> Deferred[None]:
+        return self._exchange("::", "127.0.0.1")
+
+    def test_ipv6_far_end(self) -> Deferred[None]:
+        return self._exchange("::1", "::1")
+
+    def _close(self, engine: MediaEngine, peer: RtpPeer) -> Deferred[None]:
+        engine.close_all()
+        peer.close()
         return task.deferLater(reactor, 0.05, lambda: None)

@@ -1,7 +1,9 @@
 # -*- test-case-name: tests.api.test_conventions -*-
 """
 The HTTP site for the API: a request class that stops buffering a body once it passes
-1 MiB (the pipeline then answers 413), so an oversized upload costs no memory or disk.
+1 MiB (the pipeline then answers 413), so an oversized upload costs no memory or disk, and
+that leaves form bodies alone (Twisted would otherwise parse ``multipart/form-data`` and
+answer a malformed one with a bare 400 before the API could say 415 in JSON).
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ class ApiRequest(server.Request):
     """A request that keeps at most :data:`MAX_BODY_BYTES` of its body."""
 
     voicedock_body_too_large = False
+
+    def __init__(self, channel: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs["parsePOSTFormSubmission"] = False
+        super().__init__(channel, *args, **kwargs)
 
     def gotLength(self, length: int | None) -> None:
         if length is not None and length > MAX_BODY_BYTES:

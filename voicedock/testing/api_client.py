@@ -23,6 +23,8 @@ from treq.testing import StubTreq
 from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
+from voicedock.api.site import ApiRequest
+
 BASE = "http://voicedock.invalid"
 
 
@@ -52,6 +54,11 @@ class ApiClient:
             reactor = default_reactor
         self.reactor = reactor
         self.stub = StubTreq(resource)
+        # Serve with the API's own request class, as ApiServer.site() does (treq's stub
+        # offers no public way to choose it).
+        server_factory = getattr(self.stub._agent, "_serverFactory", None)
+        if server_factory is not None:
+            server_factory.requestFactory = ApiRequest
         self.key = key
         self.max_turns = max_turns
 
