@@ -62,6 +62,19 @@ class AssistantCreateTests(ApiTestCase):
         self.assertError(response, 400, "invalid_request", "tts_config")
 
     @defer.inlineCallbacks
+    def test_seed_tool_snippet_without_provider_means_local(self) -> Any:
+        assistant = yield self.assistant(llm_config={"tools": [SEED_TRANSFER_TOOL]})
+        self.assertEqual(assistant["llm_config"]["provider"], "local")
+        self.assertEqual(assistant["llm_config"]["tools"], [SEED_TRANSFER_TOOL])
+        path = f"/api/v1/assistants/{assistant['id']}"
+        body = self.assertStatus((yield self.client.patch(path, {"stt_config": {"language": "nl"},
+                                                                 "tts_config": {"speed": 1.2}})), 200)
+        self.assertEqual(body["assistant"]["stt_config"], {"provider": "local", "model": "whisper-tiny.en",
+                                                           "language": "nl"})
+        self.assertEqual(body["assistant"]["tts_config"], {"provider": "local", "voice_id": "en_US-joe-medium",
+                                                           "speed": 1.2})
+
+    @defer.inlineCallbacks
     def test_provider_spellings(self) -> Any:
         assistant = yield self.assistant(tts_config={"provider": "11labs", "voice_id": "abc"})
         self.assertEqual(assistant["tts_config"], {"provider": "elevenlabs", "voice_id": "abc",
@@ -88,7 +101,7 @@ class AssistantValidationTests(ApiTestCase):
             yield self._refused({"llm_config": {"provider": "openai", "temperature": temperature}},
                                 "llm_config.temperature")
         yield self._refused({"llm_config": {"provider": "skynet"}}, "llm_config.provider")
-        yield self._refused({"llm_config": {"model": "gpt-5"}}, "llm_config.provider")
+        yield self._refused({"llm_config": {"provider": None}}, "llm_config.provider")
         yield self._refused({"llm_config": {"provider": "openai", "model": "gpt-2"}}, "llm_config.model")
         yield self._refused({"llm_config": {"provider": "xai", "max_completion_tokens": 5}},
                             "llm_config.max_completion_tokens")

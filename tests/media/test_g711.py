@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import subprocess
+import sys
 import warnings
 
 from hypothesis import given
@@ -158,3 +160,22 @@ class TranscodeTests(SynchronousTestCase):
                 self.assertEqual(again, codes_)
             else:
                 self.assertEqual(again, codes)
+
+
+class WithoutAudioopTests(SynchronousTestCase):
+    """Where audioop is gone (Python 3.13+) the tables are the default, with the same output."""
+
+    def test_fallback_is_the_default(self) -> None:
+        script = (
+            "import hashlib, struct, sys\n"
+            "sys.modules['audioop'] = None\n"
+            "from voicedock.media import g711\n"
+            "pcm = struct.pack('<65536h', *range(-32768, 32768))\n"
+            "print(g711.audioop_available(), g711.active_backend().name,"
+            " hashlib.sha256(g711.PCMU.encode(pcm)).hexdigest(),"
+            " hashlib.sha256(g711.PCMA.decode(bytes(range(256)))).hexdigest())\n"
+        )
+        output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        self.assertEqual(
+            output.split(), ["False", "table", AUDIOOP_DIGESTS["lin2ulaw"], AUDIOOP_DIGESTS["alaw2lin"]]
+        )

@@ -137,3 +137,14 @@ class TickerTests(SynchronousTestCase):
 
     def test_burst_must_be_positive(self) -> None:
         self.assertRaises(ValueError, PacingTicker, self.clock, 0.02, 0)
+
+    def test_restarts_if_the_loop_itself_fails(self) -> None:
+        self.ticker.add(Recorder("a", self.log))
+        original = self.ticker._record
+        self.ticker._record = lambda lateness, owed: 1 / 0  # type: ignore[method-assign]
+        self.clock.advance(0.02)
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+        self.ticker._record = original  # type: ignore[method-assign]
+        self.clock.advance(0.02)
+        self.assertEqual(self.log[-1][0], "transmit")
+        self.assertTrue(self.ticker.running)

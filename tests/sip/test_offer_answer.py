@@ -94,8 +94,8 @@ class AnswerTests(SynchronousTestCase):
         self.assertEqual(session.remote_port, 49170)
 
     def test_hold_and_resume_offers(self) -> None:
-        for offered, answered, hold in (("sendonly", "recvonly", False), ("inactive", "inactive", True),
-                                        ("recvonly", "sendonly", True), ("sendrecv", "sendrecv", False)):
+        for offered, answered, hold in (("sendonly", "recvonly", True), ("inactive", "inactive", True),
+                                        ("recvonly", "sendonly", False), ("sendrecv", "sendrecv", False)):
             answer, session = create_answer(parse_sdp(offer(direction=offered)), LOCAL, SdpOrigin(1))
             self.assertEqual((answer.direction_of(answer.media[0]), session.remote_hold),
                              (answered, hold), offered)

@@ -105,7 +105,8 @@ _STT = {
         "language": _language("en"),
     }, "Google Cloud Speech (EU)."),
 }
-STT_CONFIG = TaggedUnion("provider", _STT, description="Speech-to-text settings")
+STT_CONFIG = TaggedUnion("provider", _STT, default="local",
+                         description="Speech-to-text settings; provider omitted: local")
 
 # ---------------------------------------------------------------------------------------
 # llm_config (§3.4)
@@ -220,7 +221,8 @@ _LLM = {
         })),
     }, "GPT-Live (speech to speech)."),
 }
-LLM_CONFIG = TaggedUnion("provider", _LLM, description="Language model settings")
+LLM_CONFIG = TaggedUnion("provider", _LLM, default="local",
+                         description="Language model settings; provider omitted: local")
 
 # ---------------------------------------------------------------------------------------
 # tts_config (§3.6)
@@ -264,20 +266,20 @@ _TTS = {
         "language": _language(),
     }, "xAI voices."),
 }
-TTS_CONFIG = TaggedUnion("provider", _TTS, tag_aliases={"11labs": "elevenlabs"},
-                         description="Text-to-speech settings")
+TTS_CONFIG = TaggedUnion("provider", _TTS, tag_aliases={"11labs": "elevenlabs"}, default="local",
+                         description="Text-to-speech settings; provider omitted: local")
 
 
 def default_stt() -> dict[str, Any]:
-    return STT_CONFIG.validate({"provider": "local"}, "stt_config")
+    return STT_CONFIG.validate({}, "stt_config")
 
 
 def default_llm() -> dict[str, Any]:
-    return LLM_CONFIG.validate({"provider": "local"}, "llm_config")
+    return LLM_CONFIG.validate({}, "llm_config")
 
 
 def default_tts() -> dict[str, Any]:
-    return TTS_CONFIG.validate({"provider": "local"}, "tts_config")
+    return TTS_CONFIG.validate({}, "tts_config")
 
 
 def is_realtime(llm_config: dict[str, Any] | None) -> bool:

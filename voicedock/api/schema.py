@@ -478,11 +478,13 @@ class TaggedUnion(Schema):
         variants: Mapping[str, Object],
         *,
         tag_aliases: Mapping[str, str] | None = None,
+        default: str | None = None,
         description: str | None = None,
     ) -> None:
         self.tag = tag
         self.variants = dict(variants)
         self.tag_aliases = dict(tag_aliases or {})
+        self.default = default
         self.description = description
 
     def tag_values(self, canonical: str) -> list[str]:
@@ -492,9 +494,9 @@ class TaggedUnion(Schema):
         if not isinstance(value, dict):
             raise ValidationError(path, f"{_describe(path)} must be an object, not {_kind(value)}")
         tag_path = _join(path, self.tag)
-        if self.tag not in value:
+        if self.tag not in value and self.default is None:
             raise ValidationError(tag_path, f"`{tag_path}` is required")
-        raw = value[self.tag]
+        raw = value.get(self.tag, self.default)
         if not isinstance(raw, str):
             raise ValidationError(tag_path, f"`{tag_path}` must be a string, not {_kind(raw)}")
         canonical = self.tag_aliases.get(raw, raw)
@@ -514,6 +516,11 @@ class TaggedUnion(Schema):
             branch["properties"][self.tag] = (
                 {"const": values[0]} if len(values) == 1 else {"enum": values}
             )
+            if canonical == self.default:
+                branch["required"].remove(self.tag)
+                if not branch["required"]:
+                    del branch["required"]
+                branch["properties"][self.tag]["description"] = "Default when left out"
             branches.append(branch)
         return self._annotate({"oneOf": branches})
 

@@ -156,6 +156,9 @@ def check_http_url(text: str) -> str:
     return text
 
 
-HTTP_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+[^\s]*$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# Patterns published in the OpenAPI document are ECMA-262 regular expressions: whitespace
+# is spelled out (ECMA's \s and Python's differ, e.g. on U+FEFF) and digits are [0-9].
+_WS = r" \t\n\r\f\v"
+HTTP_URL_PATTERN = f"^[Hh][Tt][Tt][Pp][Ss]?://[^{_WS}/?#]+[^{_WS}]*$"
+EMAIL_PATTERN = f"^[^@{_WS}]+@[^@{_WS}]+\\.[^@{_WS}]+$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

@@ -2,9 +2,11 @@
 RTP media engine: G.711, pacing ticker, jitter buffer, DTMF, bridging (RFC 3550).
 
 A library layer: it knows nothing of SIP, assistants, the API or the store.
-Call control uses L{MediaEngine}, L{RtpSession}, L{NegotiatedMedia}, the
-events of L{voicedock.media.events} and L{Bridge}; see docs in
-C{notes/media-api.md}.
+Call control opens legs on a L{MediaEngine} (one per process: one port pool,
+one pacing ticker), starts each L{RtpSession} with the L{NegotiatedMedia} of
+its SDP and a L{MediaSink}, pushes audio into C{session.output}, receives
+L{AudioFrame}s and the events of L{voicedock.media.events}, and joins two
+legs with a L{Bridge} for transfers.
 """
 
 from voicedock.media.bridge import Bridge, BridgeError

@@ -6,34 +6,12 @@ The input jitter buffer: reorders G.711 audio by RTP timestamp and hands one
 
 from __future__ import annotations
 
-import attr
-
-__all__ = ["JitterBuffer", "JitterCounters"]
+__all__ = ["JitterBuffer"]
 
 _TS_MOD = 1 << 32
 _HALF = 1 << 31
 _WINDOW_TICKS = 50
 _RECENT_MASK = (1 << 64) - 1  # duplicates are recognised among the last 64 sequence numbers
-
-
-@attr.s(frozen=True, slots=True, auto_attribs=True)
-class JitterCounters:
-    """What the jitter buffer did so far (for metrics)."""
-
-    buffered_packets: int
-    played_frames: int
-    concealed_frames: int
-    """Ticks where the frame was missing (lost) or the buffer ran dry."""
-    late_packets: int
-    duplicate_packets: int
-    overflow_frames: int
-    """Frames dropped because the buffer went past its maximum depth."""
-    shrink_frames: int
-    """Frames dropped to bring a persistently deep buffer back to its target."""
-    underruns: int
-    resyncs: int
-    target_frames: int
-    depth_frames: int
 
 
 class JitterBuffer:
@@ -288,18 +266,3 @@ class JitterBuffer:
             return bytes(partial[0])
         self.concealed_frames += 1
         return None
-
-    def counters(self) -> JitterCounters:
-        return JitterCounters(
-            buffered_packets=self.buffered_packets,
-            played_frames=self.played_frames,
-            concealed_frames=self.concealed_frames,
-            late_packets=self.late_packets,
-            duplicate_packets=self.duplicate_packets,
-            overflow_frames=self.overflow_frames,
-            shrink_frames=self.shrink_frames,
-            underruns=self.underruns,
-            resyncs=self.resyncs,
-            target_frames=self.target_frames,
-            depth_frames=self.depth_frames,
-        )

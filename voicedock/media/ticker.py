@@ -164,8 +164,10 @@ class PacingTicker:
             loop.stop()
 
     def _loop_died(self, failure: Any) -> None:
-        self.log.failure("The pacing ticker stopped on an error", failure)
+        self.log.failure("The pacing ticker stopped on an error; restarting it", failure)
         self._loop = None
+        if self._streams:
+            self._start()
 
     @property
     def running(self) -> bool:

@@ -91,8 +91,11 @@ class MediaSession:
 
     @property
     def remote_hold(self) -> bool:
-        """The far end put us on hold: it no longer sends (RFC 3264 §8.4), or c=0.0.0.0 (RFC 2543)."""
-        return self.remote_direction in (RECVONLY, INACTIVE) or self._null_address
+        """
+        The far end put the call on hold: it no longer receives our media
+        (``sendonly`` or ``inactive``, RFC 3264 §8.4), or c=0.0.0.0 (RFC 2543).
+        """
+        return self.remote_direction in (SENDONLY, INACTIVE) or self._null_address
 
     @property
     def _null_address(self) -> bool:

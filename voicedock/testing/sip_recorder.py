@@ -156,3 +156,35 @@ class RecordingListener:
 
     def of(self, kind: type) -> list[Any]:
         return [event for event in self.events if isinstance(event, kind)]
+
+
+class SequentialIds:
+    """Deterministic stand-in for :class:`voicedock.sip.ua.config.RandomIds`: tag1, z9hG4bK1 ..."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self.delays: list[tuple[float, float]] = []
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def tag(self) -> str:
+        return f"tag{self._next()}"
+
+    def branch(self) -> str:
+        return f"z9hG4bKbranch{self._next()}"
+
+    def call_id(self, host: str) -> str:
+        return f"call{self._next()}@{host}"
+
+    def cnonce(self) -> str:
+        return f"cnonce{self._next()}"
+
+    def sdp_session(self) -> int:
+        return 1000 + self._next()
+
+    def uniform(self, low: float, high: float) -> float:
+        """The middle of the range, recorded in :attr:`delays`."""
+        self.delays.append((low, high))
+        return (low + high) / 2

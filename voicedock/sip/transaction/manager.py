@@ -178,7 +178,7 @@ class TransactionManager:
             )
         return found if isinstance(found, InviteServerTransaction) else None
 
-    def is_merged(self, request: Request) -> bool:
+    def is_merged(self, request: Request, transaction: Transaction | None = None) -> bool:
         """
         §8.2.2.2: a request without a To tag whose From tag, Call-ID and CSeq
         equal those of an ongoing transaction it does not belong to (it
@@ -187,7 +187,8 @@ class TransactionManager:
         if request.to_tag is not None:
             return False
         other = self._request_ids.get(_request_id(request))
-        return other is not None and other.state is not State.TERMINATED
+        return (other is not None and other is not transaction
+                and other.state is not State.TERMINATED)
 
     def _new_server(self, request: Request, source: Source) -> ServerTransaction:
         assert self.transport is not None, "no transport attached"

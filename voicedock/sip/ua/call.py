@@ -138,7 +138,7 @@ class Call:
         if local.address:
             return local
         remote = self.flow.remote.host if self.flow is not None else "127.0.0.1"
-        return attrs.evolve(local, address=self.ua.media_address(remote))
+        return attrs.evolve(local, address=self.ua.media_address(self.transport, remote))
 
     def _contact(self):  # type: ignore[no-untyped-def]
         remote = self.flow.remote if self.flow is not None else None
@@ -224,7 +224,7 @@ class Call:
         self.session_timer.start(agreed, agreed.we_refresh(we_are_uac))
 
     def _answer_offer(self, request: Request, transaction: ServerTransaction
-                      ) -> tuple[SessionDescription, MediaSession] | None:
+                      ) -> tuple[SessionDescription, SessionDescription, MediaSession] | None:
         """Answer the SDP of a re-INVITE or UPDATE, or reply 400/488 and return None."""
         assert self.local_media is not None
         try:
@@ -234,8 +234,7 @@ class Call:
             self.ua.respond(transaction, 400 if error.warn_code == 399 else 488, headers=(
                 ("Warning", error.warning(self.ua.warn_agent)),))
             return None
-        self._remote_offer = offer
-        return answer, media
+        return offer, answer, media
 
     def _session_changed(self, offer: SessionDescription) -> bool:
         """RFC 3264 §8: an unchanged o= version means an unchanged session (a refresh)."""
@@ -264,8 +263,7 @@ class Call:
             if answered is None:
                 self._incoming_invite = None
                 return
-            answer, media = answered
-            offer = self._remote_offer
+            offer, answer, media = answered
             changed = self._session_changed(offer)
             self.remote_sdp, self.local_sdp, self.media = offer, answer, media
             ok_response = self.ua.respond(transaction, 200, to_tag=self.dialog.id.local_tag,
@@ -304,8 +302,7 @@ class Call:
             answered = self._answer_offer(request, transaction)
             if answered is None:
                 return
-            answer, media = answered
-            offer = self._remote_offer
+            offer, answer, media = answered
             changed = self._session_changed(offer)
             self.remote_sdp, self.local_sdp, self.media = offer, answer, media
             self.ua.respond(transaction, 200, headers=headers, body=answer.to_bytes(),
@@ -376,7 +373,7 @@ class Call:
         self._send_bye()
         self._terminate(TerminationReason.NO_ACK)
 
-    def ack_received(self, ack: Request) -> None:
+    def dialog_ack(self, ack: Request) -> None:
         """An ACK for a 2xx of ours, matched by dialog (§13.3.1.4, §17.2.3)."""
         waiting = self._awaiting_ack
         if waiting is None or ack.cseq.number != waiting[0]:
@@ -386,14 +383,16 @@ class Call:
         if self._retransmitter is not None:
             self._retransmitter.stop()
         _, request, offer = waiting
-        media = self.media
+        media, changed = self.media, False
         if offer is not None:
-            media = self._answer_in_ack(ack, offer)
-            if media is None:
+            answered = self._answer_in_ack(ack, offer)
+            if answered is None:
                 return
-        self._acked(ack, request, media, offer is not None)
+            media, changed = answered
+        self._acked(ack, request, media, offer is not None, changed)
 
-    def _answer_in_ack(self, ack: Request, offer: SessionDescription) -> MediaSession | None:
+    def _answer_in_ack(self, ack: Request, offer: SessionDescription
+                       ) -> tuple[MediaSession, bool] | None:
         """Delayed offer: our offer went in the 2xx, the answer must be in the ACK (RFC 3261 §13.2.1)."""
         assert self.local_media is not None
         try:
@@ -409,20 +408,22 @@ class Call:
             return None
         changed = self._session_changed(answer)
         self.remote_sdp, self.media = answer, media
-        self._answer_changed = changed
-        return media
+        return media, changed
 
     def _acked(self, ack: Request, request: Request, media: MediaSession | None,
-               delayed: bool) -> None:
+               delayed: bool, changed: bool) -> None:
         """A re-INVITE's 2xx was ACKed; InboundCall overrides for the initial INVITE."""
         if delayed and media is not None:
-            if getattr(self, "_answer_changed", True):
+            if changed:
                 self.emit(events.SessionModified, request=ack, media=media)
             else:
                 self.emit(events.SessionRefreshed, method="INVITE", by_us=False,
                           interval=self.session_timer.agreed.delta if self.session_timer.agreed else None)
 
     # ServerTransactionUser for INVITE transactions (RFC 6026: an ACK may come through one).
+    def ack_received(self, transaction: object, ack: Request) -> None:
+        self.dialog_ack(ack)
+
     def transaction_timed_out(self, transaction: object) -> None:
         self.log.info("No ACK for a final response in call {call_id}", call_id=self.call_id)
 
