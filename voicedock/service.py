@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from twisted.application import service
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.web.server import Site
 
 from voicedock import __version__
-from voicedock.api.app import ApiDependencies, ApiServer
 from voicedock.config import ServerConfig
+from voicedock.listeners import ApiListener, Listener, MediaListener, Runtime
 from voicedock.netinfo import describe_public_address
 from voicedock.secretbox import SecretBox, SecretKeyError
 from voicedock.store import api_keys, settings
@@ -34,62 +33,6 @@ from voicedock.store.pool import Database, StoreUnavailable
 
 # Failures whose message says everything; anything else is logged with its traceback.
 EXPECTED_START_ERRORS = (EmbeddedPostgresError, SecretKeyError, StoreUnavailable, OSError)
-
-
-class Listener(Protocol):
-    """A network-facing part (API, SIP, media) started once the store is ready."""
-
-    name: str
-
-    def start(self, runtime: "Runtime") -> defer.Deferred[dict[str, Any]]:
-        """Bind; fire with the ports it bound (for ``ports.json``) as a dict."""
-
-    def stop(self) -> defer.Deferred[None]:
-        """Stop listening; fire when done."""
-
-
-class Runtime:
-    """What the listeners share: config, reactor, database and secret box."""
-
-    def __init__(self, config: ServerConfig, reactor: Any, db: Database, secretbox: SecretBox) -> None:
-        self.config = config
-        self.reactor = reactor
-        self.db = db
-        self.secretbox = secretbox
-
-
-class ApiListener:
-    """The REST API on ``--api-interface``:``--api-port``."""
-
-    name = "api"
-    log = Logger(namespace="voicedock.api")
-
-    def __init__(self) -> None:
-        self._port: Any = None
-
-    def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
-        deps = ApiDependencies(
-            db=runtime.db,
-            secretbox=runtime.secretbox,
-            clock=runtime.reactor,
-            rate_limit_per_minute=runtime.config.rate_limit_per_minute,
-        )
-        site = Site(ApiServer(deps).resource())
-        site.displayTracebacks = False
-        site.noisy = False
-        config = runtime.config
-        self._port = runtime.reactor.listenTCP(config.api_port, site, interface=config.api_interface)
-        port = self._port.getHost().port
-        host = config.api_interface
-        shown = f"[{host}]" if ":" in host else host
-        self.log.info("self-check: REST API listening on http://{host}:{port}/api/v1", host=shown, port=port)
-        return defer.succeed({"api": port})
-
-    def stop(self) -> defer.Deferred[None]:
-        if self._port is None:
-            return defer.succeed(None)
-        port, self._port = self._port, None
-        return defer.maybeDeferred(port.stopListening)
 
 
 def write_ports_file(path: Any, ports: dict[str, Any]) -> None:
@@ -125,7 +68,9 @@ class VoiceDockService(service.Service):
         self.reactor = reactor
         self.secretbox = secretbox
         self.key_origin = key_origin
-        self.listeners: list[Listener] = listeners if listeners is not None else [ApiListener()]
+        self.listeners: list[Listener] = (
+            listeners if listeners is not None else [MediaListener(), ApiListener()]
+        )
         self.on_fatal = on_fatal
         self.embedded: EmbeddedPostgres | None = None
         self.db: Database | None = None

@@ -9,6 +9,7 @@ What matches nothing goes up to the core.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Union
 
 from twisted.internet.interfaces import IReactorTime
@@ -142,7 +143,10 @@ class TransactionManager:
 
     def _stateless(self, request: Request, source: Source, status: int, reason: str) -> None:
         assert self.transport is not None
-        response = make_response(request, status, reason)
+        # The tag is derived from the request, so a retransmission gets the same one (§8.2.7).
+        seed = f"{request.top_via}|{request.from_tag}|{request.call_id}|{request.cseq}".encode()
+        to_tag = None if request.to_tag else "sl" + hashlib.sha256(seed).hexdigest()[:16]
+        response = make_response(request, status, reason, to_tag=to_tag)
         self.transport.send(response, response_destination(request.top_via, source)).addErrback(
             lambda failure: None
         )

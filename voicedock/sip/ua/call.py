@@ -560,7 +560,11 @@ class Call:
         return [("Session-Expires", f"{agreed.delta};refresher={UAC}"), ("Supported", TIMER)]
 
     def _send_offer(self, method: str, local: LocalMedia, refresh: bool, attempt: int) -> Deferred[Response]:
-        offer = create_offer(local, self.origin)
+        # A refresh re-INVITE repeats the session description unchanged (RFC 4028 §10, RFC 3264 §8).
+        if refresh and self.local_sdp is not None:
+            offer = self.local_sdp
+        else:
+            offer = create_offer(local, self.origin)
         if method == "INVITE":
             self._outgoing_invite = True
         self._offer_in_flight = True

@@ -1,0 +1,113 @@
+# -*- test-case-name: tests.process.test_twistd -*-
+"""
+The network-facing parts of the process, started in order once the store is ready:
+media (the RTP port range), SIP, then the REST API. Each logs one ``self-check:`` line and
+reports the ports it bound for ``ports.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from voicedock.api.app import ApiDependencies, ApiServer
+from voicedock.config import ServerConfig
+from voicedock.media import MediaConfig, MediaEngine
+from voicedock.secretbox import SecretBox
+from voicedock.store.pool import Database
+
+
+class Runtime:
+    """What the listeners share: config, reactor, database, secret box and media engine."""
+
+    def __init__(self, config: ServerConfig, reactor: Any, db: Database, secretbox: SecretBox) -> None:
+        self.config = config
+        self.reactor = reactor
+        self.db = db
+        self.secretbox = secretbox
+        self.media: MediaEngine | None = None
+
+
+class Listener(Protocol):
+    """A network-facing part (API, SIP, media) started once the store is ready."""
+
+    name: str
+
+    def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
+        """Bind; fire with the ports it bound (for ``ports.json``) as a dict."""
+
+    def stop(self) -> defer.Deferred[None]:
+        """Stop listening; fire when done."""
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class MediaListener:
+    """The process's one media engine (one pacing ticker) on ``--rtp-ports``."""
+
+    name = "media"
+    log = Logger(namespace="voicedock.media")
+
+    def __init__(self) -> None:
+        self.engine: MediaEngine | None = None
+
+    def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
+        config = runtime.config
+        media_config = MediaConfig.from_options(str(config.rtp_ports), bind_interface=config.sip_interface)
+        engine = MediaEngine(runtime.reactor, runtime.reactor, media_config)
+        # Bind one pair now, so a range we may not use fails at start-up, not on a call.
+        engine.open_session("self-check").close()
+        self.engine = runtime.media = engine
+        pairs = engine.figures().ports_available
+        self.log.info(
+            "self-check: RTP media on {host} ports {ports} ({pairs} port pairs)",
+            host=_shown(config.sip_interface),
+            ports=str(config.rtp_ports),
+            pairs=pairs,
+        )
+        return defer.succeed({"rtp": {"low": config.rtp_ports.low, "high": config.rtp_ports.high}})
+
+    def stop(self) -> defer.Deferred[None]:
+        if self.engine is not None:
+            self.engine.close_all()
+            self.engine = None
+        return defer.succeed(None)
+
+
+class ApiListener:
+    """The REST API on ``--api-interface``:``--api-port``."""
+
+    name = "api"
+    log = Logger(namespace="voicedock.api")
+
+    def __init__(self) -> None:
+        self._port: Any = None
+
+    def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
+        deps = ApiDependencies(
+            db=runtime.db,
+            secretbox=runtime.secretbox,
+            clock=runtime.reactor,
+            rate_limit_per_minute=runtime.config.rate_limit_per_minute,
+            voices_dir=runtime.config.data_dir / "voices",
+        )
+        site = ApiServer(deps).site()
+        config = runtime.config
+        self._port = runtime.reactor.listenTCP(config.api_port, site, interface=config.api_interface)
+        port = self._port.getHost().port
+        self.log.info(
+            "self-check: REST API listening on http://{host}:{port}/api/v1",
+            host=_shown(config.api_interface),
+            port=port,
+        )
+        return defer.succeed({"api": port})
+
+    def stop(self) -> defer.Deferred[None]:
+        if self._port is None:
+            return defer.succeed(None)
+        port, self._port = self._port, None
+        return defer.maybeDeferred(port.stopListening)
