@@ -115,5 +115,17 @@ class ApiTestCase(unittest.TestCase):
         return self.create("/api/v1/numbers", {"phone_number": phone_number, **fields}, "number")
 
 
+@defer.inlineCallbacks
+def eventually(check: Any, timeout: float = 5.0) -> Any:
+    """Poll ``check()`` (a Deferred-returning predicate) until true; bounded in time."""
+    deadline = reactor.seconds() + timeout
+    while True:
+        if (yield check()):
+            return True
+        if reactor.seconds() > deadline:
+            return False
+        yield task.deferLater(reactor, 0.01, lambda: None)
+
+
 def random_id() -> str:
     return str(uuid.uuid4())

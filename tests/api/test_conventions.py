@@ -9,9 +9,10 @@ from twisted.internet import defer, reactor
 from twisted.web.client import Agent, readBody
 from twisted.web.http_headers import Headers
 
-from tests.api.support import ApiTestCase, random_id
+from tests.api.support import ApiTestCase, eventually, random_id
 from voicedock.api.wire import MAX_BODY_BYTES, timestamp
 from voicedock.store import api_keys
+from voicedock.store.pool import Database
 
 
 class AuthenticationTests(ApiTestCase):
@@ -39,12 +40,57 @@ class AuthenticationTests(ApiTestCase):
 
     @defer.inlineCallbacks
     def test_revoked_key(self) -> Any:
+        """Revoked from another process (as `voicedock keys revoke` does): refused at once."""
         key_id, key = yield api_keys.create_key(self.db, "acme", "second")
         client = self.client.with_key(key)
-        self.assertStatus((yield client.get("/api/v1/numbers")), 200)
-        self.assertTrue((yield api_keys.revoke_key(self.db, key_id)))
+        for _ in range(3):  # cached after the first request
+            self.assertStatus((yield client.get("/api/v1/numbers")), 200)
+        other_process = Database(reactor, self.db.dsn, size=1)
+        yield other_process.start()
+        self.addCleanup(other_process.close)
+        started = reactor.seconds()
+        self.assertTrue((yield api_keys.revoke_key(other_process, key_id)))
+
+        @defer.inlineCallbacks
+        def refused() -> Any:
+            return (yield client.get("/api/v1/numbers")).status == 401
+
+        self.assertTrue((yield eventually(refused, timeout=5)))
+        self.assertLess(reactor.seconds() - started, 2)
         self.assertError((yield client.get("/api/v1/numbers")), 401, "unauthorized")
         self.assertStatus((yield self.client.get("/api/v1/numbers")), 200)
+
+    @defer.inlineCallbacks
+    def test_keys_are_cached_by_hash_and_forgotten_on_change(self) -> Any:
+        queries: list[str] = []
+        original = self.db.runQuery
+
+        def counting(sql: str, params: Any = None) -> Any:
+            if "FROM api_keys" in sql:
+                queries.append(sql)
+            return original(sql, params)
+
+        self.patch(self.db, "runQuery", counting)
+        yield self.client.get("/api/v1/voices")  # subscribes to key changes
+
+        @defer.inlineCallbacks
+        def cached() -> Any:
+            before = len(queries)
+            yield self.client.get("/api/v1/voices")
+            yield self.client.get("/api/v1/voices")
+            return len(queries) == before
+
+        self.assertTrue((yield eventually(cached)))
+        self.assertNotIn(self.key.encode(), b"".join(self.server.authenticator._cache))
+        yield api_keys.create_key(self.db, "acme", "unrelated")  # any change empties the cache
+
+        @defer.inlineCallbacks
+        def asked_again() -> Any:
+            before = len(queries)
+            yield self.client.get("/api/v1/voices")
+            return len(queries) == before + 1
+
+        self.assertTrue((yield eventually(asked_again)))
 
     @defer.inlineCallbacks
     def test_every_authenticated_operation_refuses_no_key(self) -> Any:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
-from tests.api.support import ApiTestCase
+from tests.api.support import ApiTestCase, eventually
 from voicedock.store.number_directory import NumberDirectory, RouteTarget, normalise_number
 from voicedock.store.pool import Database, StoreUnavailable
 
@@ -24,18 +24,6 @@ class NormaliseTests(unittest.SynchronousTestCase):
         for dialled in ("", "alice", "+", "0850835037", "+0850835037", "1", "+1234567890123456",
                         "+31850835037x", "++31850835037", "٣١٨٥٠٨٣٥٠٣٧"):
             self.assertIsNone(normalise_number(dialled), dialled)
-
-
-@defer.inlineCallbacks
-def eventually(check: Any, timeout: float = 5.0) -> Any:
-    """Poll ``check()`` (a Deferred-returning predicate) until true; bounded in time."""
-    deadline = reactor.seconds() + timeout
-    while True:
-        if (yield check()):
-            return True
-        if reactor.seconds() > deadline:
-            return False
-        yield task.deferLater(reactor, 0.01, lambda: None)
 
 
 class DirectoryTests(ApiTestCase):

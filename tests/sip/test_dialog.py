@@ -59,9 +59,11 @@ class UasDialogTests(SynchronousTestCase):
         self.assertTrue(dialog.accept_remote_cseq(request("ACK", cseq=1, to_tag="l")))
         self.assertEqual(dialog.remote_seq, 6)
 
-    def test_needs_one_contact(self) -> None:
-        invite = request().remove_header("Contact")
+    def test_contact(self) -> None:
+        invite = request().add_header("Contact", "<sip:b@192.0.2.11>")
         self.assertRaises(DialogError, Dialog.as_uas, invite, "l")
+        dialog = Dialog.as_uas(request().remove_header("Contact"), "l")  # RFC 2543: the From URI
+        self.assertEqual(str(dialog.remote_target), "sip:alice@192.0.2.10")
 
     def test_target_refresh_and_match(self) -> None:
         dialog = Dialog.as_uas(request(), "l")

@@ -166,10 +166,14 @@ class ChecksTests(SynchronousTestCase):
         h.deliver(request("OPTIONS").replace_header("Max-Forwards", "0"))
         self.assertEqual(h.phone.last().status, 200)
 
-    def test_invite_without_contact_400(self) -> None:
+    def test_invite_contacts(self) -> None:
         h = UaHarness()
-        h.deliver(invite().remove_header("Contact"))
+        h.deliver(invite().add_header("Contact", "<sip:other@192.0.2.11>"))
         self.assertEqual(h.phone.statuses(), [100, 400])
+        # RFC 2543 style, no Contact: accepted, requests go back to the From URI
+        h.deliver(invite(branch="z9hG4bK2", call_id="c2").remove_header("Contact"))
+        call = h.listener.events[0].call
+        self.assertEqual(str(call.dialog.remote_target), "sip:alice@192.0.2.10")
 
     def test_malformed_sdp_400(self) -> None:
         h = UaHarness()

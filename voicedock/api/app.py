@@ -52,7 +52,7 @@ class ApiServer:
 
     def __init__(self, deps: ApiDependencies) -> None:
         self.deps = deps
-        self.authenticator = Authenticator(deps.db)
+        self.authenticator = Authenticator(deps.db, deps.clock)
         self.limiter = RateLimiter(deps.clock, deps.rate_limit_per_minute)
         self.pipeline = Pipeline(self.authenticator, self.limiter)
         self.operations: list[Operation] = [

@@ -31,7 +31,7 @@ ASSISTANT_LIST = list_envelope("AssistantList", "assistants", ASSISTANT)
 
 def assistant_json(a: StoredAssistant) -> dict[str, Any]:
     return {
-        "id": str(a.id),
+        "id": a.id,
         "name": a.name,
         "is_active": a.is_active,
         **defaults_for_create(dict(a.config)),

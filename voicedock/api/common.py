@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from voicedock.api.errors import not_found
 from voicedock.api.routing import Call
@@ -74,6 +73,3 @@ def path_id(call: Call, what: str) -> uuid.UUID:
         raise not_found(what)
     return found
 
-
-def id_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)

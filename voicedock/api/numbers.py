@@ -14,8 +14,7 @@ from twisted.internet import defer
 
 from voicedock.api import errors
 from voicedock.api.common import (
-    SUCCESS, TIMESTAMP, e164_string, envelope, id_or_none, list_envelope, path_id, text,
-    uuid_string,
+    SUCCESS, TIMESTAMP, e164_string, envelope, list_envelope, path_id, text, uuid_string,
 )
 from voicedock.api.deps import ApiDependencies
 from voicedock.api.routing import Call, Operation
@@ -71,9 +70,9 @@ NUMBER_LIST = list_envelope("NumberList", "numbers", NUMBER)
 
 
 def number_json(n: PhoneNumber) -> dict[str, Any]:
-    assistant_id = id_or_none(n.assistant_id)
+    assistant_id = n.assistant_id
     return {
-        "id": str(n.id),
+        "id": n.id,
         "phone_number": n.phone_number,
         "name": n.name,
         "assistant_id": assistant_id,
@@ -81,7 +80,7 @@ def number_json(n: PhoneNumber) -> dict[str, Any]:
         "assistant_name": n.assistant_name,
         "agent_name": n.assistant_name,
         "business_name": n.business_name,
-        "transfer_trunk_id": id_or_none(n.transfer_trunk_id),
+        "transfer_trunk_id": n.transfer_trunk_id,
         "transfer_trunk_name": n.transfer_trunk_name,
         "workflow_id": None,
         "workflow_name": None,

@@ -131,7 +131,11 @@ def build_document(operations: Sequence[Operation], rate_limited: bool) -> dict[
             "version": API_VERSION,
             "description": (
                 "Provisioning API of a VoiceDock server: phone numbers, SIP trunks, assistants. "
-                "Errors are flat: {error, message, code, type, param}."
+                "Errors are flat: {error, message, code, type, param}. Request bodies are JSON "
+                "objects of at most 1 MiB; no string in them may contain U+0000 (NUL) or an "
+                "unpaired surrogate (400). Fields the platform documents for a later release are "
+                "accepted and stored; references to kinds of resources this server does not have "
+                "yet (workflows, MCP servers, analysis templates) are 422 unknown_reference."
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },

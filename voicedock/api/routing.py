@@ -182,9 +182,11 @@ def _error(error: ApiError, headers: dict[str, str]) -> tuple[int, dict[str, Any
 
 
 def render(request: Any, status: int, payload: Any, headers: Mapping[str, str] = {}) -> bytes:
+    body = dump_json(payload)
     request.setResponseCode(status)
     request.setHeader(b"Content-Type", b"application/json")
+    request.setHeader(b"Content-Length", b"%d" % len(body))
     request.setHeader(b"Cache-Control", b"no-store")
     for name, value in headers.items():
         request.setHeader(name.encode("ascii"), value.encode("ascii"))
-    return dump_json(payload)
+    return body

@@ -20,7 +20,7 @@ from typing import Any
 from twisted.internet import defer
 
 from voicedock.api import errors
-from voicedock.api.common import SUCCESS, TIMESTAMP, e164_string, id_or_none, path_id, text, uuid_string
+from voicedock.api.common import SUCCESS, TIMESTAMP, e164_string, path_id, text, uuid_string
 from voicedock.api.deps import ApiDependencies
 from voicedock.api.routing import Call, Operation
 from voicedock.api.schema import Array, Boolean, Field, Integer, Nullable, Object, Ref, String
@@ -104,8 +104,8 @@ TRUNK_LIST = Ref("SipTrunkList", Object({
 def trunk_json(t: SipTrunk) -> dict[str, Any]:
     address = format_host_port(t.host, t.port)
     return {
-        "id": str(t.id),
-        "org_id": id_or_none(t.organization_id),
+        "id": t.id,
+        "org_id": t.organization_id,
         "name": t.name,
         "host": t.host,
         "port": t.port,

@@ -123,7 +123,7 @@ class UsageRoutes:
         return {
             "logs": [
                 {
-                    "id": str(log.id),
+                    "id": log.id,
                     "duration_sec": log.duration_seconds,
                     "call_type": "web" if log.direction == "web" else "phone",
                     "phone_number": log.phone_number,

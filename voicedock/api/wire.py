@@ -25,9 +25,11 @@ def timestamp(value: datetime | None) -> str | None:
     """ISO-8601 UTC with milliseconds and ``Z``: ``2025-12-13T10:00:00.000Z``."""
     if value is None:
         return None
-    if value.tzinfo is not None:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    elif value.utcoffset():
         value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def parse_uuid(text: str) -> uuid.UUID | None:

@@ -58,6 +58,10 @@ class DialogError(Exception):
 
 def _remote_target(message: Request | Response) -> Uri:
     contacts = message.contacts
+    if not contacts and isinstance(message, Request):
+        # RFC 2543 allowed an INVITE without Contact: requests go back to the From URI
+        # (RFC 4475 inv2543 asks RFC 3261 elements to keep accepting it).
+        return message.from_address.uri
     if len(contacts) != 1:
         raise DialogError(f"expected one Contact, found {len(contacts)}")
     return contacts[0].uri

@@ -26,10 +26,10 @@ SECRET_COLUMN = "webhook_secret_ciphertext"
 
 @attrs.frozen
 class StoredAssistant:
-    """An assistant row: ``has_webhook_secret`` instead of the secret."""
+    """An assistant row: ``has_webhook_secret`` instead of the secret (ids as strings)."""
 
-    id: uuid.UUID
-    organization_id: uuid.UUID
+    id: str
+    organization_id: str
     name: str
     is_active: bool
     config: Mapping[str, Any]
@@ -64,8 +64,8 @@ _COLUMNS = (
 
 def _row(row: tuple[Any, ...]) -> StoredAssistant:
     return StoredAssistant(
-        id=uuid.UUID(str(row[0])),
-        organization_id=uuid.UUID(str(row[1])),
+        id=row[0],
+        organization_id=row[1],
         name=row[2],
         is_active=row[3],
         config=row[4] or {},

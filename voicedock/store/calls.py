@@ -23,7 +23,7 @@ IN_PROGRESS_STATUSES = ("ringing", "in-progress", "transferring")
 class UsageLog:
     """One call as ``GET /usage`` lists it."""
 
-    id: uuid.UUID
+    id: str
     duration_seconds: int
     direction: str
     phone_number: str | None
@@ -89,7 +89,7 @@ def usage(
         params + [limit, offset],
     )
     logs = tuple(
-        UsageLog(uuid.UUID(str(r[0])), int(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows
+        UsageLog(r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows
     )
     return UsagePage(logs, int(totals[0][0]), int(totals[0][1]))
 

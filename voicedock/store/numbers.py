@@ -38,24 +38,20 @@ class UnknownReference(Exception):
 
 @attrs.frozen
 class PhoneNumber:
-    """A registered number with the names of what it points at."""
+    """A registered number with the names of what it points at (ids as canonical strings)."""
 
-    id: uuid.UUID
-    organization_id: uuid.UUID
+    id: str
+    organization_id: str
     phone_number: str
     name: str | None
-    assistant_id: uuid.UUID | None
+    assistant_id: str | None
     assistant_name: str | None
     business_name: str | None
-    transfer_trunk_id: uuid.UUID | None
+    transfer_trunk_id: str | None
     transfer_trunk_name: str | None
     is_active: bool
     created_at: datetime
     updated_at: datetime
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    return None if value is None else uuid.UUID(str(value))
 
 
 _SELECT = (
@@ -69,14 +65,14 @@ _SELECT = (
 
 def _row(row: tuple[Any, ...]) -> PhoneNumber:
     return PhoneNumber(
-        id=uuid.UUID(str(row[0])),
-        organization_id=uuid.UUID(str(row[1])),
+        id=row[0],
+        organization_id=row[1],
         phone_number=row[2],
         name=row[3],
-        assistant_id=_uuid(row[4]),
+        assistant_id=row[4],
         assistant_name=row[5],
         business_name=row[6],
-        transfer_trunk_id=_uuid(row[7]),
+        transfer_trunk_id=row[7],
         transfer_trunk_name=row[8],
         is_active=row[9],
         created_at=row[10],

@@ -30,8 +30,8 @@ WRITABLE = (
 class SipTrunk:
     """A trunk as the API shows it: ``has_password`` instead of the password."""
 
-    id: uuid.UUID
-    organization_id: uuid.UUID
+    id: str
+    organization_id: str
     name: str
     host: str
     port: int
@@ -68,8 +68,8 @@ _COLUMNS = (
 
 def _row(row: tuple[Any, ...]) -> SipTrunk:
     return SipTrunk(
-        id=uuid.UUID(str(row[0])),
-        organization_id=uuid.UUID(str(row[1])),
+        id=row[0],
+        organization_id=row[1],
         name=row[2],
         host=row[3],
         port=row[4],

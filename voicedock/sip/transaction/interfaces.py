@@ -10,6 +10,7 @@ from voicedock.sip.routing import Source
 
 if TYPE_CHECKING:
     from voicedock.sip.transaction.machine import Transaction
+    from voicedock.sip.transaction.manager import ServerTransaction
 
 
 class ClientTransactionUser(Protocol):
@@ -41,7 +42,8 @@ class ServerTransactionUser(Protocol):
 class TransactionCore(Protocol):
     """What the transaction layer hands up (RFC 3261 §17.1.3, §17.2.3: what matches no transaction)."""
 
-    def request_received(self, request: Request, source: Source, transaction: Transaction) -> None:
+    def request_received(self, request: Request, source: Source,
+                         transaction: ServerTransaction) -> None:
         """A new request, with the server transaction just created for it."""
 
     def ack_received(self, ack: Request, source: Source) -> None:

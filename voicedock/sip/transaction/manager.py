@@ -106,6 +106,11 @@ class TransactionManager:
             unique.update((id(t), t) for t in group)
         return tuple(unique.values())
 
+    def stop(self) -> None:
+        """Cancel every transaction timer (shutting down): nothing more is sent."""
+        for transaction in (*self.client_transactions, *self.server_transactions):
+            transaction.timers.keep_only(())
+
     # -- ISipMessageReceiver -----------------------------------------------------
 
     def messageReceived(self, message: Request | Response, source: Source) -> None:

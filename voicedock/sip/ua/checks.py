@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.sip.test_ua_checks -*-
+# -*- test-case-name: tests.sip.test_ua_core -*-
 """
 The UAS checks of RFC 3261 §8.2, in the RFC's order, as a pure function:
 the rejection (status, reason, extra headers) a request deserves, or None.

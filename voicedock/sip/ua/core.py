@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
@@ -28,7 +28,6 @@ from voicedock.sip.params import Parameters
 from voicedock.sip.routing import Destination, HostPort, Source, default_port
 from voicedock.sip.session_timer import TooSmall, negotiate_as_uas
 from voicedock.sip.transaction.invite_server import InviteServerTransaction
-from voicedock.sip.transaction.machine import Transaction
 from voicedock.sip.transaction.manager import ServerTransaction, TransactionManager
 from voicedock.sip.transport import SipTransportError
 from voicedock.sip.ua.call import Call
@@ -95,6 +94,7 @@ class UserAgent:
         self.calls: set[Call] = set()
         self._dialogs: dict[DialogId, Call] = {}
         self._by_invite: dict[InviteServerTransaction, InboundCall] = {}
+        self._forgetting: dict[Call, IDelayedCall] = {}
 
     # -- wiring --------------------------------------------------------------------
 
@@ -122,30 +122,30 @@ class UserAgent:
 
     # -- TransactionCore -----------------------------------------------------------
 
-    def request_received(self, request: Request, source: Source, transaction: Transaction) -> None:
-        assert not isinstance(transaction, type(None))
+    def request_received(self, request: Request, source: Source,
+                         transaction: ServerTransaction) -> None:
         rejection = check_request(
             request, self.config, self.transactions.is_merged(request, transaction))
         if rejection is not None:
             headers = list(rejection.headers)
             if rejection.warning is not None:
                 headers.append(("Warning", f'399 {self.warn_agent} "{rejection.warning}"'))
-            self.respond(transaction, rejection.status, rejection.reason, headers=headers)  # type: ignore[arg-type]
+            self.respond(transaction, rejection.status, rejection.reason, headers=headers)
             return
         if request.method == "CANCEL":
-            self._cancel(request, transaction)  # type: ignore[arg-type]
+            self._cancel(request, transaction)
         elif request.to_tag is not None:
             call = self._dialogs.get(DialogId.of_request(request))
             if call is None:
-                self.respond(transaction, 481)  # type: ignore[arg-type]
+                self.respond(transaction, 481)
             else:
-                call.request_received(request, transaction)  # type: ignore[arg-type]
+                call.request_received(request, transaction)
         elif request.method == "INVITE":
-            self._new_call(request, source, transaction)  # type: ignore[arg-type]
+            self._new_call(request, source, transaction)
         elif request.method == "OPTIONS":
-            self.answer_options(transaction)  # type: ignore[arg-type]
+            self.answer_options(transaction)
         else:
-            self.respond(transaction, 481)  # type: ignore[arg-type]  # needs a dialog (§12.2.2)
+            self.respond(transaction, 481)  # needs a dialog (§12.2.2)
 
     def ack_received(self, ack: Request, source: Source) -> None:
         call = self._dialogs.get(DialogId.of_request(ack))
@@ -172,8 +172,8 @@ class UserAgent:
             self.respond(invite, 487)
 
     def _new_call(self, request: Request, source: Source, transaction: InviteServerTransaction) -> None:
-        if len(request.contacts) != 1:
-            self.respond(transaction, 400, "INVITE needs exactly one Contact")
+        if len(request.contacts) > 1:
+            self.respond(transaction, 400, "INVITE with more than one Contact")
             return
         offer = None
         try:
@@ -311,9 +311,23 @@ class UserAgent:
 
     def forget_later(self, call: Call) -> None:
         """Keep a finished call's dialog for 64*T1 so crossing requests are answered, then drop it."""
-        self.clock.callLater(self.config.timers.timer_b, self._forget, call)
+        self._forgetting[call] = self.clock.callLater(self.config.timers.timer_b, self._forget, call)
+
+    def stop(self) -> None:
+        """
+        Cancel every timer of every call and transaction (process shutdown,
+        after calls were hung up): nothing more will be sent.
+        """
+        for delayed in self._forgetting.values():
+            if delayed.active():
+                delayed.cancel()
+        self._forgetting.clear()
+        for call in list(self.calls):
+            call.stop_timers()
+        self.transactions.stop()
 
     def _forget(self, call: Call) -> None:
+        self._forgetting.pop(call, None)
         self.calls.discard(call)
         for dialog_id in [k for k, v in self._dialogs.items() if v is call]:
             del self._dialogs[dialog_id]

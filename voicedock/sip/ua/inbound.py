@@ -75,6 +75,7 @@ class InboundCall(Call):
     def _stop_timers(self) -> None:
         if self._unanswered is not None and self._unanswered.active():
             self._unanswered.cancel()
+        super()._stop_timers()
 
     def watch_unanswered(self, delay: float) -> None:
         """Reject with 480 if call control gives no final answer within ``delay`` seconds."""

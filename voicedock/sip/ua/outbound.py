@@ -120,6 +120,7 @@ class OutboundCall(Call):
             if call.active():
                 call.cancel()
         self._timers.clear()
+        super()._stop_timers()
 
     # -- sending the INVITE --------------------------------------------------------
 
