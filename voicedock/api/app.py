@@ -57,7 +57,8 @@ class ApiServer:
         self.pipeline = Pipeline(self.authenticator, self.limiter)
         self.operations: list[Operation] = [
             Operation("GET", "/health", "getHealth", "Health check (no key needed)", "Server",
-                      self.health, response=HEALTH, auth=False, errors=("service_unavailable",)),
+                      self.health, response=HEALTH, auth=False,
+                      other_responses={503: ("The database is unreachable", HEALTH)}),
             Operation("GET", "/openapi.json", "getOpenApi", "This OpenAPI description", "Server",
                       self.openapi, response=OPENAPI, auth=False),
         ]

@@ -17,10 +17,13 @@ from typing import Any
 from twisted.internet import defer
 
 from voicedock.api import errors
-from voicedock.api.assistant_schema import ASSISTANT, ASSISTANT_INPUT, check_rules, defaults_for_create
+from voicedock.api.assistant_schema import (
+    ASSISTANT, ASSISTANT_INPUT, CONFIG_FIELDS, check_rules, defaults_for_create,
+)
 from voicedock.api.common import SUCCESS, envelope, list_envelope, path_id
 from voicedock.api.deps import ApiDependencies
 from voicedock.api.routing import Call, Operation
+from voicedock.api.schema import in_schema_order
 from voicedock.api.wire import timestamp
 from voicedock.store import assistants as store
 from voicedock.store.assistants import UNCHANGED, AssistantChanges, StoredAssistant
@@ -30,11 +33,12 @@ ASSISTANT_LIST = list_envelope("AssistantList", "assistants", ASSISTANT)
 
 
 def assistant_json(a: StoredAssistant) -> dict[str, Any]:
+    config = defaults_for_create(dict(a.config))
     return {
         "id": a.id,
         "name": a.name,
         "is_active": a.is_active,
-        **defaults_for_create(dict(a.config)),
+        **{name: in_schema_order(value, CONFIG_FIELDS[name][0].schema) for name, value in config.items()},
         "has_webhook_secret": a.has_webhook_secret,
         "created_at": timestamp(a.created_at),
         "updated_at": timestamp(a.updated_at),

@@ -23,15 +23,27 @@ _RATE_HEADERS = {
 }
 
 
+def _header_components() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, description in _RATE_HEADERS.items():
+        for required in (True, False):
+            out[name + ("" if required else "-Optional")] = {
+                "description": description, "required": required,
+                "schema": {"type": "string", "pattern": "^[0-9]+$"},
+            }
+    out["Retry-After"] = {"description": "Seconds to wait before retrying", "required": True,
+                          "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+    return out
+
+
 def _headers(rate_limited: bool, retry_after: bool = False, rate_required: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if rate_limited:
-        for name, description in _RATE_HEADERS.items():
-            out[name] = {"description": description, "required": rate_required,
-                         "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+        for name in _RATE_HEADERS:
+            component = name + ("" if rate_required else "-Optional")
+            out[name] = {"$ref": f"#/components/headers/{component}"}
     if retry_after:
-        out["Retry-After"] = {"description": "Seconds to wait before retrying", "required": True,
-                              "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+        out["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
     return out
 
 
@@ -109,7 +121,24 @@ def _operation(op: Operation, rate_limited: bool) -> dict[str, Any]:
     if headers:
         success["headers"] = headers
     out["responses"] = {str(op.status): success, **_error_responses(op, rate_limited)}
+    for status, (description, schema) in op.other_responses.items():
+        out["responses"][str(status)] = {"description": description, "content": _json(schema.json_schema())}
     return out
+
+
+def _references(value: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                found.add(ref.rsplit("/", 1)[1])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 def build_document(operations: Sequence[Operation], rate_limited: bool) -> dict[str, Any]:
@@ -121,8 +150,13 @@ def build_document(operations: Sequence[Operation], rate_limited: bool) -> dict[
         if op.body is not None:
             name = f"{op.body.name}{'Update' if op.partial else 'Create'}"
             schemas[name] = op.body.json_schema(partial=op.partial)
-    for name, target in sorted(Ref.registry.items()):
-        schemas.setdefault(name, target.json_schema())
+    # The named schemas the paths use, and the ones those use, and so on.
+    pending = _references(paths) | _references(schemas)
+    while pending:
+        name = pending.pop()
+        if name not in schemas:
+            schemas[name] = Ref.registry[name].json_schema()
+            pending |= _references(schemas[name])
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
@@ -143,6 +177,7 @@ def build_document(operations: Sequence[Operation], rate_limited: bool) -> dict[
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.items())),
+            "headers": _header_components() if rate_limited else {},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "An API key: Authorization: Bearer vd_live_..."},

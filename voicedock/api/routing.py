@@ -87,6 +87,8 @@ class Operation:
     auth: bool = True
     deprecated: bool = False
     description: str = ""
+    # Answers that are not errors in the flat shape: status -> (description, body schema).
+    other_responses: Mapping[int, tuple[str, Schema]] = attrs.field(factory=dict)
 
     def aliased(self, old: str, new: str, suffix: str) -> "Operation":
         """The same operation under another path prefix (``/agents`` for ``/assistants``)."""

@@ -585,3 +585,24 @@ class Ref(Schema):
 
     def json_schema(self) -> dict[str, Any]:
         return {"$ref": f"#/components/schemas/{self.name}"}
+
+
+def in_schema_order(value: Any, schema: Schema) -> Any:
+    """``value`` with object keys in the order the schema declares them (jsonb sorts them)."""
+    if isinstance(schema, Ref):
+        return in_schema_order(value, schema.target)
+    if isinstance(schema, Nullable):
+        return None if value is None else in_schema_order(value, schema.inner)
+    if isinstance(schema, Array) and isinstance(value, list):
+        return [in_schema_order(item, schema.items) for item in value]
+    if isinstance(schema, TaggedUnion) and isinstance(value, dict):
+        variant = schema.variants.get(value.get(schema.tag))  # type: ignore[arg-type]
+        return value if variant is None else in_schema_order(value, variant)
+    if isinstance(schema, ShapeUnion) and isinstance(value, dict):
+        chosen = schema.choose(value)
+        return value if isinstance(chosen, str) else in_schema_order(value, chosen)
+    if isinstance(schema, Object) and isinstance(value, dict):
+        out = {k: in_schema_order(value[k], spec.schema) for k, spec in schema.properties.items() if k in value}
+        out.update((k, v) for k, v in value.items() if k not in out)
+        return out
+    return value
