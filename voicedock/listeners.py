@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from twisted.internet import defer
+from twisted.internet import defer, error
 from twisted.logger import Logger
 
 from voicedock.api.app import ApiDependencies, ApiServer
 from voicedock.config import ServerConfig
 from voicedock.media import MediaConfig, MediaEngine
+from voicedock.netinfo import describe_public_address
 from voicedock.secretbox import SecretBox
+from voicedock.sip.transport import SipTransport
+from voicedock.sip.ua import ReactorResolver, UserAgent, UserAgentConfig
 from voicedock.store.pool import Database
 
 
@@ -28,6 +31,10 @@ class Runtime:
         self.db = db
         self.secretbox = secretbox
         self.media: MediaEngine | None = None
+        self.sip: UserAgent | None = None
+        self.public_address, self.public_address_warning = describe_public_address(
+            config.public_ip, config.sip_interface
+        )
 
 
 class Listener(Protocol):
@@ -76,6 +83,61 @@ class MediaListener:
             self.engine.close_all()
             self.engine = None
         return defer.succeed(None)
+
+
+class SipListener:
+    """
+    The SIP user agent on UDP and TCP at ``--sip-interface``:``--sip-port`` (the same port
+    number for both). Until call control is attached, INVITEs are answered 503.
+    """
+
+    name = "sip"
+    log = Logger(namespace="voicedock.sip")
+
+    def __init__(self) -> None:
+        self.ua: UserAgent | None = None
+        self.transport: SipTransport | None = None
+
+    def _bind(self, transport: SipTransport, port: int, interface: str, advertise: str | None) -> int:
+        attempts = 20 if port == 0 else 1
+        for attempt in range(attempts):
+            udp = transport.listen_udp(port, interface, advertise)
+            bound = udp.getHost().port
+            try:
+                transport.listen_tcp(bound, interface, advertise)
+                return int(bound)
+            except error.CannotListenError:
+                udp.stopListening()
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
+        config = runtime.config
+        self.ua = UserAgent(
+            UserAgentConfig(public_address=runtime.public_address),
+            runtime.reactor,
+            resolver=ReactorResolver(runtime.reactor),
+        )
+        self.transport = SipTransport(runtime.reactor, self.ua)
+        port = self._bind(self.transport, config.sip_port, config.sip_interface, config.public_ip)
+        self.ua.attach_transport(self.transport)
+        runtime.sip = self.ua
+        self.log.info(
+            "self-check: SIP listening on udp and tcp {host}:{port}",
+            host=_shown(config.sip_interface),
+            port=port,
+        )
+        return defer.succeed({"sip": port})
+
+    def stop(self) -> defer.Deferred[None]:
+        if self.ua is not None:
+            self.ua.stop()
+            self.ua = None
+        if self.transport is None:
+            return defer.succeed(None)
+        transport, self.transport = self.transport, None
+        return transport.close()
 
 
 class ApiListener:

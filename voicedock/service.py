@@ -22,8 +22,7 @@ from twisted.logger import Logger
 
 from voicedock import __version__
 from voicedock.config import ServerConfig
-from voicedock.listeners import ApiListener, Listener, MediaListener, Runtime
-from voicedock.netinfo import describe_public_address
+from voicedock.listeners import ApiListener, Listener, MediaListener, Runtime, SipListener
 from voicedock.secretbox import SecretBox, SecretKeyError
 from voicedock.store import api_keys, settings
 from voicedock.store.embedded import EmbeddedPostgres
@@ -70,7 +69,7 @@ class VoiceDockService(service.Service):
         self.secretbox = secretbox
         self.key_origin = key_origin
         self.listeners: list[Listener] = (
-            listeners if listeners is not None else [MediaListener(), ApiListener()]
+            listeners if listeners is not None else [MediaListener(), SipListener(), ApiListener()]
         )
         self.on_fatal = on_fatal
         self.embedded: EmbeddedPostgres | None = None
@@ -116,7 +115,7 @@ class VoiceDockService(service.Service):
             bound = yield listener.start(self.runtime)
             self._started.append(listener)
             ports.update(bound)
-        address, warning = describe_public_address(config.public_ip, config.sip_interface)
+        address, warning = self.runtime.public_address, self.runtime.public_address_warning
         ports["public_ip"] = address
         self.log.info("self-check: public address for SDP and Contact: {address}", address=address)
         if warning:

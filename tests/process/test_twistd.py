@@ -46,6 +46,43 @@ def http_get(url, **kw):
     return response.code, body
 
 
+def sip_options(port: int, timeout: float = 5.0):
+    """Send one OPTIONS over UDP to 127.0.0.1:port; fires with the parsed response."""
+    from twisted.internet.protocol import DatagramProtocol
+
+    from voicedock.sip.parser import parse_datagram
+
+    answer = defer.Deferred()
+
+    class Client(DatagramProtocol):
+        def datagramReceived(self, data, addr):
+            if not answer.called:
+                answer.callback(parse_datagram(data))
+
+    listening = reactor.listenUDP(0, Client(), interface="127.0.0.1")
+    local = listening.getHost().port
+    request = (
+        f"OPTIONS sip:voicedock@127.0.0.1:{port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{local};branch=z9hG4bK-test-options\r\n"
+        "Max-Forwards: 70\r\n"
+        f"From: <sip:probe@127.0.0.1:{local}>;tag=probe\r\n"
+        f"To: <sip:voicedock@127.0.0.1:{port}>\r\n"
+        "Call-ID: options-probe@127.0.0.1\r\n"
+        "CSeq: 1 OPTIONS\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+    listening.write(request, ("127.0.0.1", port))
+    timer = reactor.callLater(timeout, lambda: answer.called or answer.errback(TimeoutError("no SIP answer")))
+
+    def done(result):
+        if timer.active():
+            timer.cancel()
+        listening.stopListening()
+        return result
+
+    return answer.addBoth(done)
+
+
 def _stop_quietly(server):
     if server.process is not None and not server.capture.ended.called:
         return server.stop()
@@ -87,6 +124,13 @@ class EmbeddedServerTests(TestCase):
         self.assertRegex(key, r"^vd_live_[A-Za-z0-9_-]{32}$")
         self.assertEqual(stat.S_IMODE((data / "secret.key").stat().st_mode), 0o600)
         self.assertIn(str(key_file), server.output)
+
+        # SIP answers a provider's keep-alive OPTIONS on the bound port
+        response = yield sip_options(ports["sip"])
+        self.assertEqual(response.status, 200)
+        self.assertIn("INVITE", response.token_list("Allow"))
+        self.assertNotIn("REGISTER", response.token_list("Allow"))
+        self.assertIn("self-check: SIP listening on udp and tcp 127.0.0.1:%d" % ports["sip"], server.output)
 
         # one self-check line per listener and the public address
         self.assertIn("self-check: REST API listening on http://127.0.0.1:%d/api/v1" % ports["api"], server.output)

@@ -89,6 +89,8 @@ class SipStreamProtocol(Protocol):
 class SipStreamServerFactory(Factory):
     """Accepts connections up to the transport's ``max_connections``."""
 
+    noisy = False
+
     def __init__(self, core: SipTransport) -> None:
         self._core = core
 
