@@ -57,6 +57,8 @@ class DescribedResponses:
         schema = spec["content"]["application/json"]["schema"]
         test.assertTrue(self._validator(schema).is_valid(response.json()), where)
         for name, header in spec.get("headers", {}).items():
+            if "$ref" in header:
+                header = self.document["components"]["headers"][header["$ref"].rsplit("/", 1)[1]]
             if header["required"]:
                 test.assertIsNotNone(response.header(name), f"{where}: no {name}")
 

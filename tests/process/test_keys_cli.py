@@ -43,8 +43,8 @@ class KeysCommandTests(TestCase):
 
         # the server starts on the same database; the key created offline works with it
         server = ServerProcess(self.data)
-        yield server.start()
         self.addCleanup(lambda: None if server.capture.ended.called else server.stop())
+        yield server.start()
         self.assertNotIn("first start", server.output, "a key exists, so no bootstrap key")
         code_ok = yield self._authorized(server, key)
         self.assertEqual(code_ok, True)

@@ -102,8 +102,8 @@ class EmbeddedServerTests(TestCase):
     def test_start_serve_and_stop(self):
         data = _data_dir(self)
         server = ServerProcess(data)
-        ports = yield server.start()
         self.addCleanup(_stop_quietly, server)
+        ports = yield server.start()
 
         # ports.json names every listener; port 0 became a real port
         self.assertGreater(ports["api"], 0)
@@ -166,6 +166,7 @@ class EmbeddedServerTests(TestCase):
         # a second start keeps the database and the key, and makes no new bootstrap key
         key_file.unlink()
         again = ServerProcess(data)
+        self.addCleanup(_stop_quietly, again)
         yield again.start()
         self.assertFalse(key_file.exists())
         self.assertNotIn("first start", again.output)
@@ -175,8 +176,8 @@ class EmbeddedServerTests(TestCase):
     def test_killed_run_is_recovered_not_doubled(self):
         data = _data_dir(self)
         first = ServerProcess(data)
-        yield first.start()
         self.addCleanup(_stop_quietly, first)
+        yield first.start()
         orphan = postmaster_pid(data / "pg")
         yield first.stop("KILL")
         # the postmaster outlived its parent
@@ -184,8 +185,8 @@ class EmbeddedServerTests(TestCase):
         self.assertEqual(postmaster_pid(data / "pg"), orphan)
 
         second = ServerProcess(data)
-        yield second.start()
         self.addCleanup(_stop_quietly, second)
+        yield second.start()
         self.assertIn("left running by an earlier run (pid %d)" % orphan, second.output)
         now = postmaster_pid(data / "pg")
         self.assertNotEqual(now, orphan)
@@ -199,6 +200,7 @@ class EmbeddedServerTests(TestCase):
     def test_refuses_a_different_secret_key(self):
         data = _data_dir(self)
         first = ServerProcess(data)
+        self.addCleanup(_stop_quietly, first)
         yield first.start()
         yield first.stop()
         (data / "secret.key").rename(data / "secret.key.orig")
@@ -214,6 +216,7 @@ class EmbeddedServerTests(TestCase):
     def test_json_log_format(self):
         data = _data_dir(self)
         server = ServerProcess(data, args=["--log-format", "json"])
+        self.addCleanup(_stop_quietly, server)
         yield server.start()
         yield server.stop()
         lines = [l for l in server.output.splitlines() if l.strip()]
@@ -278,8 +281,8 @@ class ReadmeQuickStartTests(TestCase):
         self.addCleanup(os.chdir, cwd)
         server = ServerProcess(Path("var"))
         server.argv = lambda: [sys.executable, "-c", TWISTD, "-n", "--pidfile=", "voicedock"]
-        ports = yield server.start()
         self.addCleanup(_stop_quietly, server)
+        ports = yield server.start()
         self.assertEqual(ports["api"], 8080)
         code, body = yield http_get("http://127.0.0.1:8080/api/v1/health")
         self.assertEqual(code, 200)

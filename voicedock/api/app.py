@@ -7,6 +7,7 @@ unknown paths (404) and wrong methods on known paths (405).
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from klein import Klein
@@ -115,18 +116,19 @@ class ApiServer:
             latency = round((clock.seconds() - start) * 1000, 1)
             body["checks"] = {"database": {"status": "ok", "latency_ms": latency}}
         body["timestamp"] = _now(clock)
-        if body["status"] == "ok":
+        if body["status"] != "ok":
+            return Reply(503, body)
+        try:
             principal = yield self.authenticator.optional_principal(call.request)
-            if principal is not None:
-                body["version"] = __version__
-            return body
-        return Reply(503, body)
+        except StoreUnavailable:
+            principal = None
+        if principal is not None:
+            body["version"] = __version__
+        return body
 
     def openapi(self, call: Call) -> Any:
         return self.document
 
 
 def _now(clock: Any) -> str:
-    from datetime import datetime, timezone
-
     return timestamp(datetime.fromtimestamp(clock.seconds(), timezone.utc)) or ""

@@ -8,15 +8,44 @@ waits for the process to end. Output is kept for assertions (``.output``).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import signal as signals
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from twisted.internet import defer, error, protocol, task
 
 TWISTD = "from twisted.scripts.twistd import run; run()"
+
+# Servers still running when the test process exits (a test that timed out, say) are sent
+# SIGTERM, so no orphaned server or embedded PostgreSQL outlives the run.
+_running: dict[int, "ServerProcess"] = {}
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    pids = list(_running)
+    for pid in pids:
+        try:
+            os.kill(pid, signals.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 15
+    while pids and time.monotonic() < deadline:
+        pids = [p for p in pids if os.path.exists(f"/proc/{p}") and not _zombie(p)]
+        time.sleep(0.05)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 class _Capture(protocol.ProcessProtocol):
@@ -91,6 +120,9 @@ class ServerProcess:
         self.process = self.reactor.spawnProcess(
             self.capture, sys.executable, self.argv(), env=env, path=str(Path.cwd())
         )
+        pid = self.process.pid
+        _running[pid] = self
+        self.capture.ended.addBoth(lambda result: (_running.pop(pid, None), result)[1])
         waited = 0.0
         while waited < timeout:
             if self.capture.ended.called:
