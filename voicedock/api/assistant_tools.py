@@ -39,7 +39,10 @@ def http_url(description: str | None = None) -> String:
 
 _SERVER = Object({
     "url": Field(http_url("Webhook receiving this tool's calls"), required=True),
-    "secret": Field(text(512, "HMAC key for this tool's webhook")),
+    "secret": Field(text(512, "HMAC key for this tool's webhook; write-only, encrypted"),
+                    write_only=True),
+    "has_secret": Field(Boolean(description="Read-only: whether a secret is stored (echoing it "
+                                            "back keeps the stored secret)")),
 })
 
 _PARAMETERS = AnyJson(description="JSON Schema of the arguments")

@@ -6,7 +6,8 @@ and delete assistants.
 PATCH is partial at the top level: an omitted field is left alone, an explicit null
 clears it, and a nested config sent (``llm_config``, ``speech_config``, ...) replaces that
 config as a whole. ``webhook_secret`` is write-only: sealed with the server's secret box
-and answered as ``has_webhook_secret``.
+and answered as ``has_webhook_secret``; so are the tools' webhook secrets
+(``voicedock.api.tool_secrets``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from voicedock.api.common import SUCCESS, envelope, list_envelope, path_id
 from voicedock.api.deps import ApiDependencies
 from voicedock.api.routing import Call, Operation
 from voicedock.api.schema import in_schema_order
+from voicedock.api.tool_secrets import present_tool_secrets, seal_tool_secrets
 from voicedock.api.wire import timestamp
 from voicedock.store import assistants as store
 from voicedock.store.assistants import UNCHANGED, AssistantChanges, StoredAssistant
@@ -33,7 +35,7 @@ ASSISTANT_LIST = list_envelope("AssistantList", "assistants", ASSISTANT)
 
 
 def assistant_json(a: StoredAssistant) -> dict[str, Any]:
-    config = defaults_for_create(dict(a.config))
+    config = defaults_for_create(present_tool_secrets(dict(a.config)))
     return {
         "id": a.id,
         "name": a.name,
@@ -97,6 +99,7 @@ class AssistantRoutes:
         config = defaults_for_create(body)
         check_rules(config)
         assistant_id = uuid.uuid4()
+        config = seal_tool_secrets(config, None, self.deps.secretbox, assistant_id)
         created = yield store.create_assistant(
             self.deps.db, call.organization_id, assistant_id, name, is_active, config,
             self._seal(secret, assistant_id),
@@ -117,6 +120,8 @@ class AssistantRoutes:
             if body:
                 config = {**defaults_for_create(dict(current.config)), **body}
                 check_rules(config)
+                if "llm_config" in body:  # the stored tools (and sealed secrets) stay otherwise
+                    config = seal_tool_secrets(config, current.config, self.deps.secretbox, assistant_id)
             return AssistantChanges(
                 name=name,
                 is_active=is_active,
