@@ -19,17 +19,27 @@ from voicedock.netinfo import describe_public_address
 from voicedock.secretbox import SecretBox
 from voicedock.sip.transport import SipTransport
 from voicedock.sip.ua import ReactorResolver, UserAgent, UserAgentConfig
+from voicedock.store.number_directory import NumberDirectory
 from voicedock.store.pool import Database
 
 
 class Runtime:
-    """What the listeners share: config, reactor, database, secret box and media engine."""
+    """What the listeners share: config, reactor, database, secret box, number lookup, engines."""
 
-    def __init__(self, config: ServerConfig, reactor: Any, db: Database, secretbox: SecretBox) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        reactor: Any,
+        db: Database,
+        secretbox: SecretBox,
+        numbers: NumberDirectory | None = None,
+    ) -> None:
         self.config = config
         self.reactor = reactor
         self.db = db
         self.secretbox = secretbox
+        #: the number lookup SIP routing uses; the API invalidates it on every change
+        self.numbers = numbers
         self.media: MediaEngine | None = None
         self.sip: UserAgent | None = None
         self.public_address, self.public_address_warning = describe_public_address(
@@ -156,6 +166,7 @@ class ApiListener:
             clock=runtime.reactor,
             rate_limit_per_minute=runtime.config.rate_limit_per_minute,
             voices_dir=runtime.config.data_dir / "voices",
+            number_directory=runtime.numbers,
         )
         site = ApiServer(deps).site()
         config = runtime.config

@@ -27,6 +27,7 @@ from voicedock.secretbox import SecretBox, SecretKeyError
 from voicedock.store import api_keys, settings
 from voicedock.store.embedded import EmbeddedPostgres
 from voicedock.store.migrate import migrate
+from voicedock.store.number_directory import NumberDirectory
 from voicedock.store.pgbinaries import EmbeddedPostgresError
 from voicedock.store.pool import Database, StoreUnavailable
 
@@ -109,7 +110,9 @@ class VoiceDockService(service.Service):
                 "{path} (mode 0600); keep it safe and delete the file once copied",
                 path=str(config.bootstrap_key_file.absolute()),
             )
-        self.runtime = Runtime(config, self.reactor, self.db, self.secretbox)
+        numbers = NumberDirectory(self.db)
+        yield numbers.start()  # LISTENs for routing changes, from this process and others
+        self.runtime = Runtime(config, self.reactor, self.db, self.secretbox, numbers)
         ports: dict[str, Any] = {"pid": os.getpid()}
         for listener in self.listeners:
             bound = yield listener.start(self.runtime)
