@@ -63,6 +63,13 @@ class ServerConfig:
     secret_key_file: Path | None = None
     rate_limit_per_minute: int = 100
     trusted_sources: tuple[str, ...] = ()
+    sip_t1: float = 0.5
+    sip_t2: float = 4.0
+    sip_t4: float = 5.0
+    sip_server_header: str | None = None
+    rtp_timeout: float = 30.0
+    jitter_min_ms: int = 40
+    jitter_max_ms: int = 200
 
     @property
     def pg_dir(self) -> Path:
@@ -94,6 +101,13 @@ TOML_KEYS: dict[str, tuple[str, str]] = {
     "sip_interface": ("sip", "interface"),
     "sip_port": ("sip", "port"),
     "trusted_sources": ("sip", "trusted_sources"),
+    "sip_t1": ("sip", "t1"),
+    "sip_t2": ("sip", "t2"),
+    "sip_t4": ("sip", "t4"),
+    "sip_server_header": ("sip", "server_header"),
+    "rtp_timeout": ("media", "rtp_timeout"),
+    "jitter_min_ms": ("media", "jitter_min_ms"),
+    "jitter_max_ms": ("media", "jitter_max_ms"),
     "rtp_ports": ("media", "rtp_ports"),
     "secret_key": ("secrets", "key"),
     "secret_key_file": ("secrets", "key_file"),
@@ -201,7 +215,39 @@ def build_config(
             except ValueError:
                 raise ConfigError(f"trusted_sources: {s!r} is not an IP address or CIDR")
         kw["trusted_sources"] = tuple(checked)
-    return ServerConfig(**kw)
+    for name, low, high in (("sip_t1", 0.05, 10.0), ("sip_t2", 0.5, 60.0), ("sip_t4", 0.5, 60.0),
+                            ("rtp_timeout", 1.0, 3600.0)):
+        if name in merged:
+            kw[name] = _check_number(name, merged[name], low, high)
+    for name in ("jitter_min_ms", "jitter_max_ms"):
+        if name in merged:
+            value = _check_number(name, merged[name], 20, 1000)
+            if value % 20:
+                raise ConfigError(f"{name}: must be a multiple of 20 ms (one RTP frame), got {value:g}")
+            kw[name] = int(value)
+    if merged.get("sip_server_header"):
+        header = str(merged["sip_server_header"])
+        if any(c in header for c in "\r\n") or len(header) > 200:
+            raise ConfigError("server_header: one line of at most 200 characters")
+        kw["sip_server_header"] = header
+    config = ServerConfig(**kw)
+    if config.sip_t2 < config.sip_t1:
+        raise ConfigError("t2: must not be smaller than t1 (RFC 3261 §17.1.2.2)")
+    if config.jitter_min_ms > config.jitter_max_ms:
+        raise ConfigError("jitter_min_ms: must not exceed jitter_max_ms")
+    return config
+
+
+def _check_number(name: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{name}: expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: expected a number, got {value!r}")
+    if not low <= number <= high:
+        raise ConfigError(f"{name}: must be between {low:g} and {high:g}, got {number:g}")
+    return number
 
 
 def load_config(config_path: str | None, cli_values: Mapping[str, Any]) -> ServerConfig:

@@ -17,6 +17,7 @@ from voicedock.config import ServerConfig
 from voicedock.media import MediaConfig, MediaEngine
 from voicedock.netinfo import describe_public_address
 from voicedock.secretbox import SecretBox
+from voicedock.sip.transaction.timers import TimerSettings
 from voicedock.sip.transport import SipTransport
 from voicedock.sip.ua import ReactorResolver, UserAgent, UserAgentConfig
 from voicedock.store.number_directory import NumberDirectory
@@ -74,7 +75,13 @@ class MediaListener:
 
     def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
         config = runtime.config
-        media_config = MediaConfig.from_options(str(config.rtp_ports), bind_interface=config.sip_interface)
+        media_config = MediaConfig.from_options(
+            str(config.rtp_ports),
+            bind_interface=config.sip_interface,
+            rtp_timeout=config.rtp_timeout,
+            jitter_min_frames=config.jitter_min_ms // 20,
+            jitter_max_frames=config.jitter_max_ms // 20,
+        )
         engine = MediaEngine(runtime.reactor, runtime.reactor, media_config)
         # Bind one pair now, so a range we may not use fails at start-up, not on a call.
         engine.open_session("self-check").close()
@@ -125,7 +132,12 @@ class SipListener:
     def start(self, runtime: Runtime) -> defer.Deferred[dict[str, Any]]:
         config = runtime.config
         self.ua = UserAgent(
-            UserAgentConfig(public_address=runtime.public_address),
+            UserAgentConfig(
+                public_address=runtime.public_address,
+                server=config.sip_server_header,
+                user_agent=config.sip_server_header,
+                timers=TimerSettings(t1=config.sip_t1, t2=config.sip_t2, t4=config.sip_t4),
+            ),
             runtime.reactor,
             resolver=ReactorResolver(runtime.reactor),
         )

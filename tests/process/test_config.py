@@ -98,3 +98,24 @@ class PublicAddressTests(SynchronousTestCase):
     def test_wildcard_picks_an_interface_address(self):
         address, _ = describe_public_address(None, "0.0.0.0")
         self.assertNotEqual(address, "0.0.0.0")
+
+
+class TimerAndMediaConfigTests(SynchronousTestCase):
+    def test_sip_timers_and_media_settings(self):
+        config = build_config({"sip_t1": 0.25, "sip_t2": 2, "rtp_timeout": 10, "jitter_max_ms": 300,
+                               "sip_server_header": "VoiceDock"}, {}, {})
+        self.assertEqual((config.sip_t1, config.sip_t2, config.sip_t4), (0.25, 2.0, 5.0))
+        self.assertEqual((config.rtp_timeout, config.jitter_min_ms, config.jitter_max_ms), (10.0, 40, 300))
+        self.assertEqual(config.sip_server_header, "VoiceDock")
+
+    def test_bad_timer_and_media_values(self):
+        for values, word in [
+            ({"sip_t1": 0}, "sip_t1"),
+            ({"sip_t1": 2, "sip_t2": 1}, "t2"),
+            ({"jitter_min_ms": 30}, "multiple of 20"),
+            ({"jitter_min_ms": 400, "jitter_max_ms": 200}, "jitter_min_ms"),
+            ({"rtp_timeout": "soon"}, "rtp_timeout"),
+            ({"sip_server_header": "a\r\nInjected: 1"}, "server_header"),
+        ]:
+            e = self.assertRaises(ConfigError, build_config, values, {}, {})
+            self.assertIn(word, str(e))
