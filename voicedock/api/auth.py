@@ -77,39 +77,44 @@ class Authenticator:
         self._generation += 1
         self._cache.clear()
 
-    @defer.inlineCallbacks
-    def _lookup(self, token: str) -> Any:
+    def _lookup(self, token: str) -> defer.Deferred[Principal | None]:
+        # Not inlineCallbacks: a cached key (nearly every request) costs no generator.
         if not api_keys.looks_like_key(token):
-            return None
+            return defer.succeed(None)
         self._subscribe()
         digest = api_keys.hash_key(token)
         now = self.clock.seconds()
         cached = self._cache.get(digest)
         if cached is not None and cached[1] > now:
-            return cached[0]
+            return defer.succeed(cached[0])
         generation = self._generation
-        found: Principal | None = yield api_keys.authenticate(self.db, token)
-        if found is not None and self._listening and generation == self._generation:
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-            self._cache[digest] = (found, now + CACHE_SECONDS)
-        return found
 
-    @defer.inlineCallbacks
-    def principal(self, request: Any) -> Any:
-        """The principal; raises the 401 ``ApiError`` for a missing, unknown or revoked key."""
+        def found(principal: Principal | None) -> Principal | None:
+            if principal is not None and self._listening and generation == self._generation:
+                if len(self._cache) >= MAX_CACHED:
+                    self._cache.clear()
+                self._cache[digest] = (principal, now + CACHE_SECONDS)
+            return principal
+
+        lookup: defer.Deferred[Principal | None] = api_keys.authenticate(self.db, token)
+        return lookup.addCallback(found)
+
+    def principal(self, request: Any) -> defer.Deferred[Principal]:
+        """The principal; fails with the 401 ``ApiError`` for a missing, unknown or revoked key."""
         token = bearer_token(request)
         if token is None:
-            raise unauthorized()
-        found = yield self._lookup(token)
-        if found is None:
-            raise unauthorized()
-        return found
+            return defer.fail(unauthorized())
+        return self._lookup(token).addCallback(_required)
 
-    @defer.inlineCallbacks
-    def optional_principal(self, request: Any) -> Any:
+    def optional_principal(self, request: Any) -> defer.Deferred[Principal | None]:
         """The principal when a valid key was sent, else None (never an error)."""
         token = bearer_token(request)
         if token is None:
-            return None
-        return (yield self._lookup(token))
+            return defer.succeed(None)
+        return self._lookup(token)
+
+
+def _required(found: Principal | None) -> Principal:
+    if found is None:
+        raise unauthorized()
+    return found

@@ -17,9 +17,12 @@ from voicedock.api.common import (
     SUCCESS, TIMESTAMP, e164_string, envelope, list_envelope, path_id, text, uuid_string,
 )
 from voicedock.api.deps import ApiDependencies
+from voicedock.api.json_rows import (
+    NULL, ObjectTemplate, array_body, json_boolean, json_nullable_string, json_string, object_body,
+)
 from voicedock.api.routing import Call, Operation
 from voicedock.api.schema import Boolean, Field, Nullable, Object, Ref, String
-from voicedock.api.wire import timestamp
+from voicedock.api.wire import EncodedJson
 from voicedock.store import numbers as store
 from voicedock.store.numbers import PhoneNumber
 
@@ -43,51 +46,61 @@ NUMBER_INPUT = Object(
 )
 
 _NAME = Nullable(String())
-NUMBER = Ref(
-    "PhoneNumber",
-    Object(
-        {
-            "id": Field(uuid_string(), required=True),
-            "phone_number": Field(e164_string(), required=True),
-            "name": Field(_NAME, required=True),
-            "assistant_id": Field(Nullable(uuid_string()), required=True),
-            "agent_id": Field(Nullable(uuid_string("Same as assistant_id")), required=True),
-            "assistant_name": Field(_NAME, required=True),
-            "agent_name": Field(Nullable(String(description="Same as assistant_name")), required=True),
-            "business_name": Field(_NAME, required=True),
-            "transfer_trunk_id": Field(Nullable(uuid_string()), required=True),
-            "transfer_trunk_name": Field(_NAME, required=True),
-            "workflow_id": Field(Nullable(uuid_string()), required=True),
-            "workflow_name": Field(_NAME, required=True),
-            "is_active": Field(Boolean(), required=True),
-            "created_at": Field(TIMESTAMP, required=True),
-            "updated_at": Field(TIMESTAMP, required=True),
-        }
-    ),
+_NUMBER_FIELDS = Object(
+    {
+        "id": Field(uuid_string(), required=True),
+        "phone_number": Field(e164_string(), required=True),
+        "name": Field(_NAME, required=True),
+        "assistant_id": Field(Nullable(uuid_string()), required=True),
+        "agent_id": Field(Nullable(uuid_string("Same as assistant_id")), required=True),
+        "assistant_name": Field(_NAME, required=True),
+        "agent_name": Field(Nullable(String(description="Same as assistant_name")), required=True),
+        "business_name": Field(_NAME, required=True),
+        "transfer_trunk_id": Field(Nullable(uuid_string()), required=True),
+        "transfer_trunk_name": Field(_NAME, required=True),
+        "workflow_id": Field(Nullable(uuid_string()), required=True),
+        "workflow_name": Field(_NAME, required=True),
+        "is_active": Field(Boolean(), required=True),
+        "created_at": Field(TIMESTAMP, required=True),
+        "updated_at": Field(TIMESTAMP, required=True),
+    }
 )
+NUMBER = Ref("PhoneNumber", _NUMBER_FIELDS)
 NUMBER_ENVELOPE = envelope("NumberEnvelope", "number", NUMBER)
 NUMBER_LIST = list_envelope("NumberList", "numbers", NUMBER)
 
 
-def number_json(n: PhoneNumber) -> dict[str, Any]:
-    assistant_id = n.assistant_id
-    return {
-        "id": n.id,
-        "phone_number": n.phone_number,
-        "name": n.name,
-        "assistant_id": assistant_id,
-        "agent_id": assistant_id,
-        "assistant_name": n.assistant_name,
-        "agent_name": n.assistant_name,
-        "business_name": n.business_name,
-        "transfer_trunk_id": n.transfer_trunk_id,
-        "transfer_trunk_name": n.transfer_trunk_name,
-        "workflow_id": None,
-        "workflow_name": None,
-        "is_active": n.is_active,
-        "created_at": timestamp(n.created_at),
-        "updated_at": timestamp(n.updated_at),
-    }
+_NUMBER_OBJECT = ObjectTemplate(list(_NUMBER_FIELDS.properties))
+
+
+def number_json(n: PhoneNumber) -> str:
+    """The JSON text of a number, in the order of :data:`NUMBER`'s properties."""
+    assistant_id = json_nullable_string(n.assistant_id)
+    assistant_name = json_nullable_string(n.assistant_name)
+    return _NUMBER_OBJECT.render((
+        json_string(n.id),
+        json_string(n.phone_number),
+        json_nullable_string(n.name),
+        assistant_id,
+        assistant_id,  # agent_id
+        assistant_name,
+        assistant_name,  # agent_name
+        json_nullable_string(n.business_name),
+        json_nullable_string(n.transfer_trunk_id),
+        json_nullable_string(n.transfer_trunk_name),
+        NULL,  # workflow_id: no workflows yet
+        NULL,  # workflow_name
+        json_boolean(n.is_active),
+        json_string(n.created_at),
+        json_string(n.updated_at),
+    ))
+
+
+def _number_body(number: PhoneNumber | None) -> EncodedJson:
+    """``{"number": ...}``; 404 when there is no such number."""
+    if number is None:
+        raise errors.not_found("phone number")
+    return object_body("number", number_json(number))
 
 
 _REFERENCE_MESSAGES = {
@@ -126,17 +139,13 @@ class NumberRoutes:
                       "Phone numbers", self.delete, response=SUCCESS, errors=("not_found",)),
         ]
 
-    @defer.inlineCallbacks
     def list(self, call: Call) -> Any:
-        found = yield store.list_numbers(self.deps.db, call.organization_id)
-        return {"numbers": [number_json(n) for n in found]}
+        found = store.list_numbers(self.deps.db, call.organization_id)
+        return found.addCallback(lambda numbers: array_body("numbers", map(number_json, numbers)))
 
-    @defer.inlineCallbacks
     def get(self, call: Call) -> Any:
-        found = yield store.get_number(self.deps.db, call.organization_id, path_id(call, "phone number"))
-        if found is None:
-            raise errors.not_found("phone number")
-        return {"number": number_json(found)}
+        found = store.get_number(self.deps.db, call.organization_id, path_id(call, "phone number"))
+        return found.addCallback(_number_body)
 
     @defer.inlineCallbacks
     def _write(self, operation: Any) -> Any:
@@ -149,11 +158,10 @@ class NumberRoutes:
         self.deps.routing_changed()
         return result
 
-    @defer.inlineCallbacks
     def create(self, call: Call) -> Any:
         fields = _fields(dict(call.body or {}))
-        created = yield self._write(lambda: store.create_number(self.deps.db, call.organization_id, fields))
-        return {"number": number_json(created)}
+        created = self._write(lambda: store.create_number(self.deps.db, call.organization_id, fields))
+        return created.addCallback(_number_body)
 
     @defer.inlineCallbacks
     def update(self, call: Call) -> Any:
@@ -162,9 +170,7 @@ class NumberRoutes:
         updated = yield self._write(
             lambda: store.update_number(self.deps.db, call.organization_id, number_id, changes)
         )
-        if updated is None:
-            raise errors.not_found("phone number")
-        return {"number": number_json(updated)}
+        return _number_body(updated)
 
     @defer.inlineCallbacks
     def delete(self, call: Call) -> Any:

@@ -12,6 +12,8 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
+import attrs
+
 from voicedock.api.errors import ApiError, invalid_request
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -40,8 +42,22 @@ def parse_uuid(text: str) -> uuid.UUID | None:
         return None
 
 
+@attrs.frozen
+class EncodedJson:
+    """A response body already serialized as UTF-8 JSON (``voicedock.api.json_rows``)."""
+
+    data: bytes
+
+
+# Made once: json.dumps with these options builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON (non-ASCII not escaped); an :class:`EncodedJson` as it is."""
+    if type(value) is EncodedJson:
+        return value.data
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def _is_json_media_type(content_type: str) -> bool:
