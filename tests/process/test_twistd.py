@@ -116,6 +116,10 @@ class EmbeddedServerTests(TestCase):
         self.assertEqual(health["status"], "ok")
         self.assertIn("database", health["checks"])
         self.assertNotIn("version", body)
+        pool = HTTPConnectionPool(reactor, persistent=False)
+        response = yield treq.get(server.api_url + "/api/v1/health", pool=pool)
+        yield response.content()
+        self.assertFalse(response.headers.hasHeader(b"server"), "no Server header naming Twisted")
 
         # the bootstrap key: 0600, in the log by path only
         key_file = data / "bootstrap-api-key"

@@ -3,7 +3,8 @@
 The HTTP site for the API: a request class that stops buffering a body once it passes
 1 MiB (the pipeline then answers 413), so an oversized upload costs no memory or disk, and
 that leaves form bodies alone (Twisted would otherwise parse ``multipart/form-data`` and
-answer a malformed one with a bare 400 before the API could say 415 in JSON).
+answer a malformed one with a bare 400 before the API could say 415 in JSON), and that
+sends no ``Server`` header naming Twisted's version.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ class ApiRequest(server.Request):
     def __init__(self, channel: Any, *args: Any, **kwargs: Any) -> None:
         kwargs["parsePOSTFormSubmission"] = False
         super().__init__(channel, *args, **kwargs)
+
+    def write(self, data: bytes) -> None:
+        if not self.startedWriting:
+            # Twisted adds "Server: TwistedWeb/<version>"; the API tells its version only
+            # to authenticated clients (health without version), so it sends no Server header.
+            self.responseHeaders.removeHeader(b"server")
+        super().write(data)
 
     def gotLength(self, length: int | None) -> None:
         if length is not None and length > MAX_BODY_BYTES:
