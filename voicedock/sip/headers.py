@@ -155,6 +155,20 @@ class Header:
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "key", canonical_key(self.name))
 
+    @classmethod
+    def _unchecked(cls, name: str, value: str) -> Header:
+        """
+        A field whose name is already known to be a token and whose value
+        already holds no CR or LF: the parser's fields (it matched both while
+        splitting the header section) and fields copied or built from such
+        values. Skips the two validators; everything else builds with ``Header(...)``.
+        """
+        field = object.__new__(cls)
+        object.__setattr__(field, "name", name)
+        object.__setattr__(field, "value", value)
+        object.__setattr__(field, "key", canonical_key(name))
+        return field
+
 
 @attrs.frozen
 class CSeq:

@@ -19,6 +19,7 @@ from typing import Union
 import attrs
 
 from voicedock.sip.address import Address, parse_address, parse_address_list
+from voicedock.sip.cached import cached_value
 from voicedock.sip.errors import SipParseError
 from voicedock.sip.grammar import split_commas
 from voicedock.sip.headers import (
@@ -36,6 +37,7 @@ from voicedock.sip.headers import (
     parse_media_type_list,
     parse_token_list,
 )
+from voicedock.sip.params import check_header_param
 from voicedock.sip.status import reason_phrase
 from voicedock.sip.uri import Uri, parse_uri
 from voicedock.sip.via import Via, parse_via_list
@@ -54,6 +56,18 @@ class Message:
 
     # -- raw access ----------------------------------------------------------------
 
+    @cached_value
+    def _values_by_key(self) -> dict[str, tuple[str, ...]]:
+        """Every field's value grouped by :attr:`Header.key`, in order: one pass, then lookups."""
+        grouped: dict[str, list[str]] = {}
+        for h in self.headers:
+            values = grouped.get(h.key)
+            if values is None:
+                grouped[h.key] = [h.value]
+            else:
+                values.append(h.value)
+        return {key: tuple(values) for key, values in grouped.items()}
+
     def header_fields(self, name: str) -> tuple[Header, ...]:
         """Every field called ``name`` (case-insensitive, compact forms), in order."""
         key = canonical_key(name)
@@ -61,22 +75,18 @@ class Message:
 
     def header_values(self, name: str) -> tuple[str, ...]:
         """The raw text of every field called ``name``, in order (one per field line)."""
-        key = canonical_key(name)
-        return tuple(h.value for h in self.headers if h.key == key)
+        return self._values_by_key.get(canonical_key(name), ())
 
     def header(self, name: str) -> str | None:
         """The raw text of the first field called ``name``, or None."""
-        key = canonical_key(name)
-        for h in self.headers:
-            if h.key == key:
-                return h.value
-        return None
+        values = self._values_by_key.get(canonical_key(name))
+        return values[0] if values else None
 
     def has_header(self, name: str) -> bool:
         return self.header(name) is not None
 
     def _single(self, key: str) -> str | None:
-        values = [h.value for h in self.headers if h.key == key]
+        values = self._values_by_key.get(key)
         if not values:
             return None
         if len(values) > 1 and not (key == "content-length" and len(set(values)) == 1):
@@ -91,7 +101,7 @@ class Message:
 
     # -- typed access (RFC 3261 §20) -----------------------------------------------
 
-    @functools.cached_property
+    @cached_value
     def vias(self) -> tuple[Via, ...]:
         """Every Via value, top first, across all Via fields."""
         vias = tuple(
@@ -107,11 +117,11 @@ class Message:
     def top_via(self) -> Via:
         return self.vias[0]
 
-    @functools.cached_property
+    @cached_value
     def from_address(self) -> Address:
         return _typed("From", functools.partial(parse_address, what="From"), self._required("from"))
 
-    @functools.cached_property
+    @cached_value
     def to_address(self) -> Address:
         return _typed("To", functools.partial(parse_address, what="To"), self._required("to"))
 
@@ -123,31 +133,31 @@ class Message:
     def to_tag(self) -> str | None:
         return self.to_address.tag
 
-    @functools.cached_property
+    @cached_value
     def call_id(self) -> str:
         return _typed("Call-ID", parse_call_id, self._required("call-id"))
 
-    @functools.cached_property
+    @cached_value
     def cseq(self) -> CSeq:
         return _typed("CSeq", parse_cseq, self._required("cseq"))
 
-    @functools.cached_property
+    @cached_value
     def max_forwards(self) -> int | None:
         value = self._single("max-forwards")
         return None if value is None else _typed("Max-Forwards", parse_max_forwards, value)
 
-    @functools.cached_property
+    @cached_value
     def content_length(self) -> int | None:
         """The declared Content-Length, or None when the header is absent."""
         value = self._single("content-length")
         return None if value is None else _typed("Content-Length", parse_content_length, value)
 
-    @functools.cached_property
+    @cached_value
     def content_type(self) -> MediaType | None:
         value = self._single("content-type")
         return None if value is None else _typed("Content-Type", parse_media_type, value)
 
-    @functools.cached_property
+    @cached_value
     def contacts(self) -> tuple[Address, ...]:
         """Contact values; empty for the wildcard ``*`` (see :attr:`contact_is_wildcard`)."""
         if self.contact_is_wildcard:
@@ -170,11 +180,11 @@ class Message:
             return True
         return False
 
-    @functools.cached_property
+    @cached_value
     def routes(self) -> tuple[Address, ...]:
         return self._name_addr_list("route", "Route")
 
-    @functools.cached_property
+    @cached_value
     def record_routes(self) -> tuple[Address, ...]:
         return self._name_addr_list("record-route", "Record-Route")
 
@@ -217,13 +227,16 @@ class Message:
         Content-Type, Contact, Route, Record-Route, Require, Proxy-Require,
         Supported, Allow, Unsupported and Accept. Other headers are kept as text.
         """
+        present = self._values_by_key
         for key in SINGLE_VALUED:
-            self._single(key)
+            if len(present.get(key, ())) > 1:
+                self._single(key)  # raises unless repeated Content-Lengths agree
         self.vias, self.from_address, self.to_address, self.call_id, self.cseq
         self.max_forwards, self.content_length, self.content_type
         self.contacts, self.routes, self.record_routes, self.accept
         for name in ("require", "proxy-require", "supported", "allow", "unsupported"):
-            self.token_list(name)
+            if name in present:
+                self.token_list(name)
 
     # -- building --------------------------------------------------------------------
 
@@ -241,21 +254,7 @@ class Message:
         A copy where every field called ``name`` is replaced by one field per
         value, placed where the first one was (appended if there was none).
         """
-        key = canonical_key(name)
-        spelled = next((h.name for h in self.headers if h.key == key), canonical_name(name))
-        new = [Header(spelled, str(v)) for v in values]
-        out: list[Header] = []
-        placed = False
-        for h in self.headers:
-            if h.key == key:
-                if not placed:
-                    out.extend(new)
-                    placed = True
-                continue
-            out.append(h)
-        if not placed:
-            out.extend(new)
-        return self.with_headers(out)
+        return self.with_headers(_replaced(self.headers, name, values))
 
     def remove_header(self, name: str) -> Message:
         key = canonical_key(name)
@@ -336,6 +335,30 @@ def _fields(headers: HeaderInput) -> list[Header]:
     return [h if isinstance(h, Header) else Header(h[0], str(h[1])) for h in headers]
 
 
+def _replaced(fields: Iterable[Header], name: str, values: Iterable[object]) -> list[Header]:
+    """
+    ``fields`` where every field called ``name`` gives way to one field per
+    value, placed where the first one was (appended if there was none) and
+    spelled as it was (else :func:`canonical_name`).
+    """
+    fields = list(fields)
+    key = canonical_key(name)
+    spelled = next((h.name for h in fields if h.key == key), canonical_name(name))
+    new = [Header(spelled, str(v)) for v in values]
+    out: list[Header] = []
+    placed = False
+    for h in fields:
+        if h.key == key:
+            if not placed:
+                out.extend(new)
+                placed = True
+            continue
+        out.append(h)
+    if not placed:
+        out.extend(new)
+    return out
+
+
 def make_request(
     method: str,
     uri: Uri | str,
@@ -368,32 +391,53 @@ def response_header_fields(
     has no tag), Call-ID and CSeq; and Timestamp for a 100 (§8.2.6.1).
     Works on raw fields, so it also serves to answer a request that failed to parse.
     """
-    fields = list(request_fields)
-    copied = ("via", "from", "to", "call-id", "cseq")
-    if status == 100:
-        copied += ("timestamp",)
-    out = []
-    for key in copied:
-        for h in fields:
-            if h.key != key:
-                continue
-            if key == "to" and to_tag is not None:
-                h = _with_to_tag(h, to_tag)
-            out.append(h)
-            if key != "via":
-                break
-    return out
+    fields = _copied_fields(request_fields, status)
+    if to_tag is not None:
+        fields = [_with_to_tag(h, to_tag) if h.key == "to" else h for h in fields]
+    return fields
 
 
-def _with_to_tag(field: Header, tag: str) -> Header:
-    try:
-        address = parse_address(field.value, "To")
-    except SipParseError:
-        return field
+#: What a response copies after the Vias, first field of each (§8.2.6.2; Timestamp §8.2.6.1).
+_COPIED = ("from", "to", "call-id", "cseq")
+_COPIED_BY_100 = (*_COPIED, "timestamp")
+
+
+def _copied_fields(request_fields: Iterable[Header], status: int) -> list[Header]:
+    """Every Via in order, then the first From, To, Call-ID, CSeq (and Timestamp for a 100)."""
+    copied = _COPIED_BY_100 if status == 100 else _COPIED
+    vias: list[Header] = []
+    first: dict[str, Header] = {}
+    for h in request_fields:
+        if h.key == "via":
+            vias.append(h)
+        elif h.key in copied and h.key not in first:
+            first[h.key] = h
+    return vias + [first[key] for key in copied if key in first]
+
+
+def _with_to_tag(field: Header, tag: str, address: Address | None = None) -> Header:
+    """
+    The To field with ``;tag=tag`` added, unless it already has a tag or does
+    not parse. ``address`` is the field's value already parsed, when known.
+    """
+    if address is None:
+        try:
+            address = parse_address(field.value, "To")
+        except SipParseError:
+            return field
     if address.tag is not None:
         return field
-    address.with_tag(tag)  # checks the tag is a token
-    return Header(field.name, f"{field.value};tag={tag}")
+    check_header_param("tag", tag)
+    # The value came from a field and the tag is a token: nothing left to check.
+    return Header._unchecked(field.name, f"{field.value};tag={tag}")
+
+
+def _request_to_address(request: Request) -> Address | None:
+    """The request's To as already parsed (a parsed request is validated), else None."""
+    try:
+        return request.to_address
+    except SipParseError:
+        return None  # several or malformed To fields: _with_to_tag reads the first itself
 
 
 def make_response(
@@ -415,9 +459,19 @@ def make_response(
         raise ValueError(f"status {status} out of range")
     if reason is not None and ("\r" in reason or "\n" in reason):
         raise ValueError("a reason phrase cannot contain CR or LF")
-    fields = response_header_fields(request.headers, status, to_tag)
+    fields = _copied_fields(request.headers, status)
+    if to_tag is not None:
+        to = _request_to_address(request)
+        fields = [_with_to_tag(h, to_tag, to) if h.key == "to" else h for h in fields]
     fields.extend(_fields(headers))
-    response = Response(
-        status, reason if reason is not None else reason_phrase(status), tuple(fields)
+    # What with_body() does, on the list rather than through two intermediate copies.
+    body_bytes = bytes(body)
+    if content_type is not None:
+        fields = _replaced(fields, "Content-Type", (content_type,))
+    fields = _replaced(fields, "Content-Length", (len(body),))
+    return Response(
+        status,
+        reason if reason is not None else reason_phrase(status),
+        tuple(fields),
+        body_bytes,
     )
-    return response.with_body(body, content_type)  # type: ignore[return-value]

@@ -14,6 +14,12 @@ from voicedock.sip.grammar import Scanner, TOKEN_RE, is_token
 _HOST_VALUE_RE = re.compile(r"\[[0-9A-Fa-f:.]+\]")
 #: An IPv6 address without brackets, as RFC 3261's via-received has it.
 _BARE_IPV6_RE = re.compile(r"[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?![^ \t;,])")
+#: The usual ``;name`` or ``;name=token``, without whitespace, ending where no
+#: other reading is possible (end, ``;``, ``,`` or whitespace): read in one match.
+#: Anything else (LWS around ``;``/``=``, quoted or IPv6 values) takes the general path.
+_PLAIN_PARAM_RE = re.compile(
+    r";([A-Za-z0-9\-.!%*_+`'~]+)(?:=([A-Za-z0-9\-.!%*_+`'~]+))?(?![^;, \t])"
+)
 
 
 @attrs.frozen
@@ -73,6 +79,10 @@ class Parameters:
         return "".join(f";{k}" if v is None else f";{k}={v}" for k, v in self.items)
 
 
+#: The empty list, shared: parsed values are immutable, and most URIs carry no parameters.
+NO_PARAMETERS = Parameters()
+
+
 def parse_header_params(scanner: Scanner, *, bare_ipv6: bool = False) -> Parameters:
     """
     Read ``*( SEMI generic-param )`` at the scanner (RFC 3261 §25.1).
@@ -83,7 +93,14 @@ def parse_header_params(scanner: Scanner, *, bare_ipv6: bool = False) -> Paramet
     that cannot continue the list, leaving it for the caller.
     """
     items: list[tuple[str, str | None]] = []
-    while scanner.accept(";"):
+    while True:
+        plain = _PLAIN_PARAM_RE.match(scanner.text, scanner.pos)
+        if plain is not None:
+            items.append(plain.group(1, 2))
+            scanner.pos = plain.end()
+            continue
+        if not scanner.accept(";"):
+            break
         name = scanner.token("parameter name")
         value: str | None = None
         if scanner.accept("="):
@@ -101,7 +118,7 @@ def parse_header_params(scanner: Scanner, *, bare_ipv6: bool = False) -> Paramet
                 if value is None:
                     raise scanner.error(f"missing value for parameter {name!r}")
         items.append((name, value))
-    return Parameters(tuple(items))
+    return Parameters(tuple(items)) if items else NO_PARAMETERS
 
 
 def check_header_param(name: str, value: str | None) -> None:

@@ -89,9 +89,11 @@ def _read_head(head: bytes, limits: ParserLimits) -> _Head:
         pending = [name, value.strip(" \t")]
         fields.append(pending)
         if len(fields) > limits.max_headers:
-            result.headers = [Header(n, v) for n, v in fields[: limits.max_headers]]
+            result.headers = [Header._unchecked(n, v) for n, v in fields[: limits.max_headers]]
             raise result.fail(TooManyHeaders(f"more than {limits.max_headers} header fields"))
-    result.headers = [Header(n, v) for n, v in fields]
+    # Names matched _NAME_RE and lines holding CR or LF were refused above:
+    # the Header validators would check both again.
+    result.headers = [Header._unchecked(n, v) for n, v in fields]
     return result
 
 

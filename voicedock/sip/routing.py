@@ -7,6 +7,7 @@ destination of a response (RFC 3261 §18.2.2, RFC 3581 §4).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 import attrs
@@ -64,10 +65,17 @@ class Destination:
 
 def same_ip(a: str, b: str) -> bool:
     """True when two address texts name the same IP (``::ffff:1.2.3.4`` is not ``1.2.3.4``)."""
+    ip_a = _ip_address(a)
+    return ip_a is not None and ip_a == _ip_address(b)
+
+
+@functools.lru_cache(maxsize=4096)
+def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The parsed address, or None; cached, as every request's sent-by and source repeat."""
     try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
 
 
 def stamp_via(request: Request, source: Source) -> Request:

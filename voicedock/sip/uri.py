@@ -13,7 +13,7 @@ import attrs
 
 from voicedock.sip.errors import SipParseError
 from voicedock.sip.grammar import UNRESERVED, escape, unescape
-from voicedock.sip.params import Parameters
+from voicedock.sip.params import NO_PARAMETERS, Parameters
 
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+\-.]*")
 _HOSTNAME_RE = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9\-_.]*)")
@@ -230,7 +230,7 @@ def _parse_sip_uri(scheme: str, rest: str, what: str) -> SipUri:
         headers = _parse_uri_headers(rest[qmark + 1 :], what)
         rest = rest[:qmark]
     semi = rest.find(";")
-    params = Parameters()
+    params = NO_PARAMETERS
     if semi >= 0:
         params = _parse_uri_params(rest[semi + 1 :], what)
         rest = rest[:semi]
@@ -252,5 +252,5 @@ def _parse_tel_uri(rest: str, what: str) -> TelUri:
     number, semi, param_text = rest.partition(";")
     if not _TEL_NUMBER_RE.fullmatch(number):
         raise SipParseError(f"bad telephone number in {what}")
-    params = _parse_uri_params(param_text, what) if semi else Parameters()
+    params = _parse_uri_params(param_text, what) if semi else NO_PARAMETERS
     return TelUri(number, params)

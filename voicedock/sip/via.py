@@ -86,9 +86,38 @@ class Via:
         )
 
 
+#: The usual ``SIP/2.0/UDP host[:port]`` written without LWS but the one space,
+#: followed by parameters or nothing: read in one match. Anything else
+#: (LWS, an IPv6 reference, a bad host or port) takes the general path.
+_PLAIN_SENT_BY_RE = re.compile(
+    r"([A-Za-z0-9\-.!%*_+`'~]+)/([A-Za-z0-9\-.!%*_+`'~]+)/([A-Za-z0-9\-.!%*_+`'~]+)"
+    r" ([A-Za-z0-9\-_.]+)(?::([0-9]{1,5}))?(?=;|\Z)"
+)
+
+
 def parse_via(text: str, what: str = "Via") -> Via:
     """Parse one via-parm; LWS is allowed around ``/``, ``:``, ``;`` and ``=``."""
     scanner = Scanner(text, what)
+    plain = _PLAIN_SENT_BY_RE.match(text)
+    if (
+        plain is not None
+        and _HOSTNAME_RE.fullmatch(plain[4])
+        and (plain[5] is None or int(plain[5]) <= 65535)
+    ):
+        name, version, transport, host, port_text = plain.groups()
+        port = None if port_text is None else int(port_text)
+        scanner.pos = plain.end()
+    else:
+        name, version, transport, host, port = _read_sent_by(scanner)
+    params = parse_header_params(scanner, bare_ipv6=True)
+    if not scanner.at_end():
+        raise scanner.error(f"unexpected {scanner.peek()!r}")
+    _check_via_params(params, scanner)
+    return Via(transport.upper(), host, port, params, name, version)
+
+
+def _read_sent_by(scanner: Scanner) -> tuple[str, str, str, str, int | None]:
+    """sent-protocol LWS sent-by, with any LWS the grammar allows."""
     name = scanner.token("protocol name")
     scanner.expect("/")
     version = scanner.token("protocol version")
@@ -116,11 +145,7 @@ def parse_via(text: str, what: str = "Via") -> Via:
         if digits is None or int(digits) > 65535:
             raise scanner.error("bad sent-by port")
         port = int(digits)
-    params = parse_header_params(scanner, bare_ipv6=True)
-    if not scanner.at_end():
-        raise scanner.error(f"unexpected {scanner.peek()!r}")
-    _check_via_params(params, scanner)
-    return Via(transport.upper(), host, port, params, name, version)
+    return name, version, transport, host, port
 
 
 def _check_via_params(params: Parameters, scanner: Scanner) -> None:

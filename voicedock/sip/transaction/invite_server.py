@@ -44,6 +44,10 @@ class UnattendedServerUser:
                       transaction=transaction, error=error)
 
 
+#: It holds no state, so every unclaimed server transaction shares this one.
+UNATTENDED = UnattendedServerUser()
+
+
 class InviteServerTransaction(Transaction):
     """
     RFC 3261 §17.2.1 (Figure 7) with RFC 6026 §7.1. A 100 Trying goes out at
@@ -88,7 +92,7 @@ class InviteServerTransaction(Transaction):
         settings: TimerSettings,
     ) -> None:
         super().__init__(request, transport, destination, clock, settings, Proceeding)
-        self.user: ServerTransactionUser = UnattendedServerUser()
+        self.user: ServerTransactionUser = UNATTENDED
         self.last_response: Response | None = None
         self._interval_g = settings.timer_g
 

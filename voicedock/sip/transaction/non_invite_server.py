@@ -9,7 +9,7 @@ from voicedock.sip.interfaces import ISipTransport
 from voicedock.sip.message import Request, Response
 from voicedock.sip.routing import Destination
 from voicedock.sip.transaction.interfaces import ServerTransactionUser
-from voicedock.sip.transaction.invite_server import UnattendedServerUser
+from voicedock.sip.transaction.invite_server import UNATTENDED
 from voicedock.sip.transaction.machine import (
     Input,
     State,
@@ -56,7 +56,7 @@ class NonInviteServerTransaction(Transaction):
         settings: TimerSettings,
     ) -> None:
         super().__init__(request, transport, destination, clock, settings, Trying)
-        self.user: ServerTransactionUser = UnattendedServerUser()
+        self.user: ServerTransactionUser = UNATTENDED
         self.last_response: Response | None = None
 
     @property

@@ -99,12 +99,13 @@ class NamedTimers:
 
     def start(self, name: str, delay: float, fire: Callable[[], None]) -> None:
         self.cancel(name)
+        # A bound method and its arguments rather than a closure: a server
+        # transaction keeps a timer for 32 s, and under load these add up.
+        self._calls[name] = self._clock.callLater(delay, self._fired, name, fire)
 
-        def fired() -> None:
-            del self._calls[name]
-            fire()
-
-        self._calls[name] = self._clock.callLater(delay, fired)
+    def _fired(self, name: str, fire: Callable[[], None]) -> None:
+        del self._calls[name]
+        fire()
 
     def cancel(self, name: str) -> None:
         call = self._calls.pop(name, None)

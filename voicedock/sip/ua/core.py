@@ -21,6 +21,7 @@ from voicedock.sip.address import Address, parse_address
 from voicedock.sip.dialog import Dialog, DialogId
 from voicedock.sip.digest import Credentials, DigestClient
 from voicedock.sip.errors import SipParseError
+from voicedock.sip.headers import Header
 from voicedock.sip.interfaces import ISipMessageReceiver, ISipTransport
 from voicedock.sip.message import Request, Response, make_request, make_response
 from voicedock.sip.offer_answer import LocalMedia, OfferAnswerError, parse_body
@@ -95,6 +96,8 @@ class UserAgent:
         self._dialogs: dict[DialogId, Call] = {}
         self._by_invite: dict[InviteServerTransaction, InboundCall] = {}
         self._forgetting: dict[Call, IDelayedCall] = {}
+        self._options_for: UserAgentConfig | None = None
+        self._options_fields: tuple[Header, ...] = ()
 
     # -- wiring --------------------------------------------------------------------
 
@@ -238,10 +241,21 @@ class UserAgent:
 
     def answer_options(self, transaction: ServerTransaction) -> None:
         """200 with Allow, Accept and Supported (RFC 3261 §11.2): providers use it as a keep-alive."""
-        headers = [("Allow", self.config.allow_header), ("Accept", ", ".join(self.config.accept))]
-        if self.config.supported:
-            headers.append(("Supported", ", ".join(self.config.supported)))
-        self.respond(transaction, 200, headers=headers)
+        self.respond(transaction, 200, headers=self._options_headers())
+
+    def _options_headers(self) -> tuple[Header, ...]:
+        """
+        The capability fields of :meth:`answer_options`, built (and checked)
+        once per config: they are the same for every OPTIONS.
+        """
+        config = self.config
+        if self._options_for is not config:
+            headers = [Header("Allow", config.allow_header),
+                       Header("Accept", ", ".join(config.accept))]
+            if config.supported:
+                headers.append(Header("Supported", ", ".join(config.supported)))
+            self._options_for, self._options_fields = config, tuple(headers)
+        return self._options_fields
 
     def send(self, message: Request | Response, destination: Destination) -> None:
         """Send outside any transaction (ACK for 2xx, 2xx retransmissions); errors are logged."""
