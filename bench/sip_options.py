@@ -24,6 +24,7 @@ from collections.abc import Callable
 from twisted.internet import defer, task
 from twisted.internet.defer import Deferred, inlineCallbacks
 
+from voicedock.gctuning import tune_for_serving
 from voicedock.sip.inbound import RateLimit
 from voicedock.sip.routing import HostPort
 from voicedock.sip.transport import TransportConfig
@@ -88,7 +89,11 @@ def main(reactor, argv: list[str]):  # type: ignore[no-untyped-def]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short smoke run (about 15 s)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per load step")
+    parser.add_argument("--default-gc", action="store_true",
+                        help="keep CPython's default collector settings (the server tunes them)")
     args = parser.parse_args(argv)
+    if not args.default_gc:
+        tune_for_serving()  # as twistd voicedock does after start-up
     if SIPP is None:
         print(f"skipped: {SIPP_MISSING}")
         return
