@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.sip.test_ua_outbound import CHALLENGE, CONTACT, place
+from tests.sip.test_ua_outbound import CHALLENGE, place
 from tests.sip.test_ua_core import UaHarness
 from voicedock.sip.digest import Credentials
 

@@ -14,11 +14,10 @@ from voicedock.sip.interfaces import ISipTransport
 from voicedock.sip.message import Request, Response
 from voicedock.sip.routing import Destination
 from voicedock.sip.transaction.interfaces import ClientTransactionUser
+from voicedock.sip.transaction.roles import ClientTransaction
 from voicedock.sip.transaction.machine import (
     Input,
     State,
-    Transaction,
-    response_input,
     transition_table,
 )
 from voicedock.sip.transaction.timers import TimerSettings
@@ -46,7 +45,7 @@ def ack_for_non_2xx(invite: Request, response: Response) -> Request:
     return Request("ACK", invite.uri, tuple(Header(n, str(v)) for n, v in headers))
 
 
-class InviteClientTransaction(Transaction):
+class InviteClientTransaction(ClientTransaction):
     """
     RFC 3261 §17.1.1.2 (Figure 5) with RFC 6026 §7.2. Timer A retransmits
     the INVITE at T1, 2*T1, 4*T1 ... (no T2 cap for INVITE) on unreliable
@@ -87,8 +86,7 @@ class InviteClientTransaction(Transaction):
         settings: TimerSettings,
         user: ClientTransactionUser,
     ) -> None:
-        super().__init__(request, transport, destination, clock, settings, Calling)
-        self.user = user
+        super().__init__(request, transport, destination, clock, settings, Calling, user)
         self.ack: Request | None = None
         self._interval_a = settings.timer_a
 
@@ -99,20 +97,11 @@ class InviteClientTransaction(Transaction):
             self._start_timer("A", self._interval_a)
         self._start_timer("B", self.settings.timer_b)
 
-    def receive_response(self, response: Response) -> None:
-        self.handle(response_input(response.status), response)
-
     # -- outputs --------------------------------------------------------------------
-
-    def retransmit(self, _: object) -> None:
-        self._send(self.request)
 
     def double_timer_a(self, _: object) -> None:
         self._interval_a *= 2
         self._start_timer("A", self._interval_a)
-
-    def pass_up(self, response: Response) -> None:
-        self.user.response_received(self, response)
 
     def send_ack(self, response: Response) -> None:
         self.ack = ack_for_non_2xx(self.request, response)
@@ -123,9 +112,3 @@ class InviteClientTransaction(Transaction):
 
     def start_timer_d(self, _: object) -> None:
         self._start_timer("D", self.settings.timer_d(self.reliable))
-
-    def inform_timeout(self, _: object) -> None:
-        self.user.transaction_timed_out(self)
-
-    def inform_transport_error(self, error: Exception) -> None:
-        self.user.transport_failed(self, error)

@@ -9,16 +9,14 @@ ACKs go up to the TU, until Timer L fires).
 from __future__ import annotations
 
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
 
 from voicedock.sip.interfaces import ISipTransport
 from voicedock.sip.message import Request, Response, make_response
 from voicedock.sip.routing import Destination
-from voicedock.sip.transaction.interfaces import ServerTransactionUser
+from voicedock.sip.transaction.roles import ServerTransaction
 from voicedock.sip.transaction.machine import (
     Input,
     State,
-    Transaction,
     response_input,
     transition_table,
 )
@@ -28,27 +26,7 @@ Proceeding, Accepted, Completed, Confirmed, Terminated = (
     State.PROCEEDING, State.ACCEPTED, State.COMPLETED, State.CONFIRMED, State.TERMINATED)
 
 
-class UnattendedServerUser:
-    """The TU of a server transaction nobody claimed: logs what it is told."""
-
-    log = Logger()
-
-    def ack_received(self, transaction: Transaction, ack: Request) -> None:
-        pass
-
-    def transaction_timed_out(self, transaction: Transaction) -> None:
-        self.log.info("No ACK for the final response of {transaction}", transaction=transaction)
-
-    def transport_failed(self, transaction: Transaction, error: Exception) -> None:
-        self.log.info("Could not send a response of {transaction}: {error}",
-                      transaction=transaction, error=error)
-
-
-#: It holds no state, so every unclaimed server transaction shares this one.
-UNATTENDED = UnattendedServerUser()
-
-
-class InviteServerTransaction(Transaction):
+class InviteServerTransaction(ServerTransaction):
     """
     RFC 3261 §17.2.1 (Figure 7) with RFC 6026 §7.1. A 100 Trying goes out at
     once (§17.2.1: it quenches INVITE retransmissions). Timer G resends a
@@ -92,14 +70,7 @@ class InviteServerTransaction(Transaction):
         settings: TimerSettings,
     ) -> None:
         super().__init__(request, transport, destination, clock, settings, Proceeding)
-        self.user: ServerTransactionUser = UNATTENDED
-        self.last_response: Response | None = None
         self._interval_g = settings.timer_g
-
-    @property
-    def to_tag(self) -> str | None:
-        """The To tag of the last response sent (RFC 2543 ACK matching, §17.2.3)."""
-        return self.last_response.to_tag if self.last_response is not None else None
 
     @property
     def final_sent(self) -> bool:
@@ -123,14 +94,6 @@ class InviteServerTransaction(Transaction):
 
     # -- outputs --------------------------------------------------------------------
 
-    def send_response(self, response: Response) -> None:
-        self.last_response = response
-        self._send(response)
-
-    def resend_response(self, _: object) -> None:
-        assert self.last_response is not None
-        self._send(self.last_response)
-
     def start_timer_l(self, _: object) -> None:
         self._start_timer("L", self.settings.timer_l)
 
@@ -148,9 +111,3 @@ class InviteServerTransaction(Transaction):
 
     def pass_ack_up(self, ack: Request) -> None:
         self.user.ack_received(self, ack)
-
-    def inform_timeout(self, _: object) -> None:
-        self.user.transaction_timed_out(self)
-
-    def inform_transport_error(self, error: Exception) -> None:
-        self.user.transport_failed(self, error)

@@ -6,14 +6,13 @@ from __future__ import annotations
 from twisted.internet.interfaces import IReactorTime
 
 from voicedock.sip.interfaces import ISipTransport
-from voicedock.sip.message import Request, Response
+from voicedock.sip.message import Request
 from voicedock.sip.routing import Destination
 from voicedock.sip.transaction.interfaces import ClientTransactionUser
+from voicedock.sip.transaction.roles import ClientTransaction
 from voicedock.sip.transaction.machine import (
     Input,
     State,
-    Transaction,
-    response_input,
     transition_table,
 )
 from voicedock.sip.transaction.timers import TimerSettings
@@ -22,7 +21,7 @@ Trying, Proceeding, Completed, Terminated = (
     State.TRYING, State.PROCEEDING, State.COMPLETED, State.TERMINATED)
 
 
-class NonInviteClientTransaction(Transaction):
+class NonInviteClientTransaction(ClientTransaction):
     """
     RFC 3261 §17.1.2.2 (Figure 6). Timer E retransmits at T1, doubling up to
     T2 while Trying and every T2 once Proceeding (unreliable transports
@@ -61,8 +60,7 @@ class NonInviteClientTransaction(Transaction):
         settings: TimerSettings,
         user: ClientTransactionUser,
     ) -> None:
-        super().__init__(request, transport, destination, clock, settings, Trying)
-        self.user = user
+        super().__init__(request, transport, destination, clock, settings, Trying, user)
         self._interval_e = settings.timer_e
 
     def start(self) -> None:
@@ -72,13 +70,7 @@ class NonInviteClientTransaction(Transaction):
             self._start_timer("E", self._interval_e)
         self._start_timer("F", self.settings.timer_f)
 
-    def receive_response(self, response: Response) -> None:
-        self.handle(response_input(response.status), response)
-
     # -- outputs --------------------------------------------------------------------
-
-    def retransmit(self, _: object) -> None:
-        self._send(self.request)
 
     def double_timer_e(self, _: object) -> None:
         self._interval_e = min(2 * self._interval_e, self.settings.t2)
@@ -88,14 +80,5 @@ class NonInviteClientTransaction(Transaction):
         self._interval_e = self.settings.t2
         self._start_timer("E", self._interval_e)
 
-    def pass_up(self, response: Response) -> None:
-        self.user.response_received(self, response)
-
     def start_timer_k(self, _: object) -> None:
         self._start_timer("K", self.settings.timer_k(self.reliable))
-
-    def inform_timeout(self, _: object) -> None:
-        self.user.transaction_timed_out(self)
-
-    def inform_transport_error(self, error: Exception) -> None:
-        self.user.transport_failed(self, error)

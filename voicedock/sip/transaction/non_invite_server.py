@@ -8,12 +8,10 @@ from twisted.internet.interfaces import IReactorTime
 from voicedock.sip.interfaces import ISipTransport
 from voicedock.sip.message import Request, Response
 from voicedock.sip.routing import Destination
-from voicedock.sip.transaction.interfaces import ServerTransactionUser
-from voicedock.sip.transaction.invite_server import UNATTENDED
+from voicedock.sip.transaction.roles import ServerTransaction
 from voicedock.sip.transaction.machine import (
     Input,
     State,
-    Transaction,
     response_input,
     transition_table,
 )
@@ -23,7 +21,7 @@ Trying, Proceeding, Completed, Terminated = (
     State.TRYING, State.PROCEEDING, State.COMPLETED, State.TERMINATED)
 
 
-class NonInviteServerTransaction(Transaction):
+class NonInviteServerTransaction(ServerTransaction):
     """
     RFC 3261 §17.2.2 (Figure 8). Retransmissions are discarded while Trying
     and answered with the last response after that; Timer J (64*T1, 0 on
@@ -56,12 +54,6 @@ class NonInviteServerTransaction(Transaction):
         settings: TimerSettings,
     ) -> None:
         super().__init__(request, transport, destination, clock, settings, Trying)
-        self.user: ServerTransactionUser = UNATTENDED
-        self.last_response: Response | None = None
-
-    @property
-    def to_tag(self) -> str | None:
-        return self.last_response.to_tag if self.last_response is not None else None
 
     @property
     def final_sent(self) -> bool:
@@ -82,16 +74,5 @@ class NonInviteServerTransaction(Transaction):
 
     # -- outputs --------------------------------------------------------------------
 
-    def send_response(self, response: Response) -> None:
-        self.last_response = response
-        self._send(response)
-
-    def resend_response(self, _: object) -> None:
-        assert self.last_response is not None
-        self._send(self.last_response)
-
     def start_timer_j(self, _: object) -> None:
         self._start_timer("J", self.settings.timer_j(self.reliable))
-
-    def inform_transport_error(self, error: Exception) -> None:
-        self.user.transport_failed(self, error)
