@@ -25,21 +25,9 @@ sys.path.insert(0, str(ROOT))
 
 from voicedock.sip.message import make_response  # noqa: E402
 from voicedock.sip.parser import parse_datagram  # noqa: E402
+from voicedock.testing.sip_samples import SDP_OFFER  # noqa: E402
 
-SDP = (
-    b"v=0\r\n"
-    b"o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n"
-    b"s=-\r\n"
-    b"c=IN IP4 192.0.2.10\r\n"
-    b"t=0 0\r\n"
-    b"m=audio 49170 RTP/AVP 0 8 101\r\n"
-    b"a=rtpmap:0 PCMU/8000\r\n"
-    b"a=rtpmap:8 PCMA/8000\r\n"
-    b"a=rtpmap:101 telephone-event/8000\r\n"
-    b"a=fmtp:101 0-16\r\n"
-    b"a=ptime:20\r\n"
-    b"a=sendrecv\r\n"
-)
+SDP = SDP_OFFER
 
 INVITE = (
     b"INVITE sip:+15551234567@voicedock.example.com SIP/2.0\r\n"

@@ -5,21 +5,8 @@ from __future__ import annotations
 from zope.interface import implementer
 
 from voicedock.sip.interfaces import ISipMessageReceiver
+from voicedock.testing.sip_samples import SDP_OFFER
 
-SDP_OFFER = (
-    b"v=0\r\n"
-    b"o=alice 2890844526 2890844526 IN IP4 192.0.2.10\r\n"
-    b"s=-\r\n"
-    b"c=IN IP4 192.0.2.10\r\n"
-    b"t=0 0\r\n"
-    b"m=audio 49170 RTP/AVP 0 8 101\r\n"
-    b"a=rtpmap:0 PCMU/8000\r\n"
-    b"a=rtpmap:8 PCMA/8000\r\n"
-    b"a=rtpmap:101 telephone-event/8000\r\n"
-    b"a=fmtp:101 0-16\r\n"
-    b"a=ptime:20\r\n"
-    b"a=sendrecv\r\n"
-)
 
 
 def invite(
