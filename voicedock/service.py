@@ -3,9 +3,9 @@
 The VoiceDock service tree, started by ``twistd voicedock``.
 
 Start-up is one ordered sequence: the database (the embedded server first, when no DSN is
-configured), migrations, the secret-key check and the bootstrap key, and only then the
-listeners (API now; SIP and media plug in as ``Listener`` components). Shutdown runs it
-backwards: listeners close, the pool closes, the embedded server stops. A start-up failure
+configured), migrations, the secret-key check, the bootstrap key and the number directory,
+and only then the listeners (``voicedock.listeners``: media, SIP, the REST API). Shutdown
+runs it backwards: listeners close, the pool closes, the embedded server stops. A start-up failure
 is logged as one clear line, everything started is stopped again, and the process exits 1.
 """
 
@@ -144,6 +144,7 @@ class VoiceDockService(service.Service):
 
         def fatal(_: Any) -> None:
             self.ready.errback(failure)
+            self.ready.addErrback(lambda _: None)  # already logged above
             if self.on_fatal is not None:
                 self.on_fatal()
 

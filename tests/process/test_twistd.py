@@ -293,3 +293,24 @@ class ReadmeQuickStartTests(TestCase):
         self.assertTrue((base / "var" / "pg" / "PG_VERSION").exists())
         self.assertTrue((base / "var" / "bootstrap-api-key").exists())
         yield server.stop()
+
+
+class ExternalDatabaseTests(TestCase):
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def test_unreachable_database_is_one_clear_line(self):
+        import socket
+
+        with socket.socket() as s:  # a port nothing listens on
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        data = _data_dir(self)
+        server = ServerProcess(data, db=f"postgresql://voicedock@127.0.0.1:{port}/voicedock?connect_timeout=2")
+        self.addCleanup(_stop_quietly, server)
+        with self.assertRaises(RuntimeError):
+            yield server.start()
+        reason = yield server.wait()
+        self.assertEqual(_status(reason), (1, None))
+        self.assertIn("VoiceDock could not start: cannot connect to the database:", server.output)
+        self.assertNotIn("Traceback", server.output)

@@ -116,9 +116,13 @@ class Database:
         self._pool = Pool(None, self.dsn, min=self.size)
         try:
             yield self._pool.start()
-        except Exception:
+        except Exception as e:
             self._pool.close()
             self._pool = None
+            cause = getattr(e, "subFailure", None)  # DeferredList's FirstError
+            reason = cause.value if cause is not None else e
+            if isinstance(reason, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+                raise StoreUnavailable(f"cannot connect to the database: {str(reason).strip()}")
             raise
         return self
 
