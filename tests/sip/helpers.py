@@ -5,7 +5,7 @@ from __future__ import annotations
 from zope.interface import implementer
 
 from voicedock.sip.interfaces import ISipMessageReceiver
-from voicedock.testing.sip_samples import SDP_OFFER
+from voicedock.testing.sip_samples import OK_200, SDP_OFFER  # noqa: F401 (shared by the SIP tests)
 
 
 
@@ -40,17 +40,6 @@ def invite(
     return head + SDP_OFFER
 
 
-OK_200 = (
-    b"SIP/2.0 200 OK\r\n"
-    b"Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bKnashds8;received=192.0.2.20\r\n"
-    b"To: <sip:bob@biloxi.example.com>;tag=a6c85cf\r\n"
-    b"From: <sip:alice@atlanta.example.com>;tag=1928301774\r\n"
-    b"Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"
-    b"CSeq: 314159 INVITE\r\n"
-    b"Contact: <sip:bob@192.0.2.4>\r\n"
-    b"Content-Length: 0\r\n"
-    b"\r\n"
-)
 
 
 def options(branch: str = "z9hG4bKopt1", call_id: str = "opt-1@example.com") -> bytes:
