@@ -8,7 +8,6 @@ from voicedock.sip.interfaces import ISipMessageReceiver
 from voicedock.testing.sip_samples import OK_200, SDP_OFFER  # noqa: F401 (shared by the SIP tests)
 
 
-
 def invite(
     branch: str = "z9hG4bK776asdhds",
     via_host: str = "192.0.2.10:5060",
